@@ -1,0 +1,3 @@
+from dermawan.cli import main
+
+main()

@@ -1,0 +1,47 @@
+"""Where dermawan keeps its data and which database it talks to.
+
+Everything comes from the environment so that production only swaps URLs:
+``DERMAWAN_DATABASE_URL`` (read as dj-database-url reads it) and
+``DERMAWAN_DATA_DIR`` (the embedded SQLite file and keys live there).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+
+
+def data_dir() -> Path:
+    """The data directory: $DERMAWAN_DATA_DIR, else $XDG_DATA_HOME/dermawan."""
+    explicit = os.environ.get("DERMAWAN_DATA_DIR")
+    if explicit:
+        return Path(explicit).expanduser().resolve()
+    xdg = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(xdg) / "dermawan"
+
+
+def database() -> dict[str, Any]:
+    """Django's DATABASES['default'] for the configured URL."""
+    url = os.environ.get("DERMAWAN_DATABASE_URL")
+    if not url:
+        path = data_dir() / "dermawan.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        url = f"sqlite:///{path}"
+    config: dict[str, Any] = dict(dj_database_url.parse(url))
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {
+            # WAL lets readers (web pages) run while an ingest writes; IMMEDIATE
+            # takes the write lock up front so two writers queue instead of
+            # failing half-way with "database is locked".
+            "init_command": (
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                "PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; "
+                "PRAGMA cache_size=-262144; PRAGMA temp_store=MEMORY"
+            ),
+            "transaction_mode": "IMMEDIATE",
+        }
+        config["TEST"] = {"NAME": os.environ.get("DERMAWAN_TEST_SQLITE_NAME")}
+    return config

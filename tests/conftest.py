@@ -1,0 +1,93 @@
+"""Test set-up shared by every suite.
+
+``make test`` runs the suite twice: on SQLite (the default) and on PostgreSQL
+(``DERMAWAN_DATABASE_URL=postgresql://...``). When PostgreSQL is asked for but
+not reachable, the tests are skipped with a message saying what to start;
+under ``CI=true`` that is a failure instead, so CI can never pass by skipping.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+DATABASE_URL = os.environ.get("DERMAWAN_DATABASE_URL", "")
+ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+START_POSTGRES = (
+    "start PostgreSQL on 127.0.0.1:5432 with trust auth, e.g. "
+    "'pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start'"
+)
+
+
+def _postgres_problem() -> str | None:
+    if not ON_POSTGRES:
+        return None
+    import psycopg
+
+    try:
+        psycopg.connect(DATABASE_URL, connect_timeout=3).close()
+    except psycopg.OperationalError as error:
+        return f"PostgreSQL at {DATABASE_URL} is not reachable ({error}); {START_POSTGRES}"
+    return None
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    problem = _postgres_problem()
+    config.stash[_problem_key] = problem
+    if problem and IN_CI:
+        pytest.exit(f"CI needs PostgreSQL: {problem}", returncode=1)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    problem = config.stash[_problem_key]
+    if problem:
+        for item in items:
+            item.add_marker(pytest.mark.skip(reason=problem))
+
+
+_problem_key = pytest.StashKey[str | None]()
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database of the suite's vendor, for tests that run
+    ``dermawan`` in subprocesses (which cannot see the test transaction)."""
+    if ON_POSTGRES:
+        import psycopg
+
+        name = f"dermawan_scratch_{uuid.uuid4().hex[:12]}"
+        with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+        try:
+            run_dermawan(url, "migrate")
+            yield url
+        finally:
+            with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
+                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        run_dermawan(url, "migrate")
+        yield url
+
+
+def run_dermawan(
+    database_url: str, *args: str, check: bool = True, timeout: float = 600
+) -> subprocess.CompletedProcess[str]:
+    """Run the ``dermawan`` command as a user would, against ``database_url``."""
+    env = dict(os.environ, DERMAWAN_DATABASE_URL=database_url)
+    return subprocess.run(
+        [sys.executable, "-m", "dermawan", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=timeout,
+    )
