@@ -41,3 +41,12 @@ def round_half_up(numerator: int, denominator: int) -> int:
 def percent_of(amount: int, basis_points: int) -> int:
     """basis_points / 10,000 of amount, rounded half up."""
     return round_half_up(amount * basis_points, BASIS_POINTS_PER_UNIT)
+
+
+def format_minor(amount_minor: int, currency: str) -> str:
+    """``1234567, "IDR"`` -> ``"IDR 12,345.67"``: for terminals and logs."""
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    sign = "-" if amount_minor < 0 else ""
+    whole, fraction = divmod(abs(amount_minor), 10**exponent)
+    text = f"{whole:,}" + (f".{fraction:0{exponent}d}" if exponent else "")
+    return f"{currency} {sign}{text}"

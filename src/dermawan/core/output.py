@@ -36,6 +36,9 @@ class DermawanCommand(BaseCommand):
     """
 
     requires_system_checks: list[str] = []  # type: ignore[assignment]
+    # Commands that read or write the database refuse to run on one that
+    # ``dermawan migrate`` has not prepared, rather than fail half-way.
+    needs_schema = True
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -50,6 +53,8 @@ class DermawanCommand(BaseCommand):
         return EXIT_OK
 
     def handle(self, *args: Any, **options: Any) -> None:
+        if self.needs_schema:
+            ensure_migrated()
         document = self.run(**options)
         if options["json"]:
             emit_json(document)
@@ -58,3 +63,14 @@ class DermawanCommand(BaseCommand):
         code = self.exit_code(document)
         if code:
             raise SystemExit(code)
+
+
+def ensure_migrated() -> None:
+    from django.db import DEFAULT_DB_ALIAS, connections
+    from django.db.migrations.executor import MigrationExecutor
+
+    connection = connections[DEFAULT_DB_ALIAS]
+    executor = MigrationExecutor(connection)
+    if executor.migration_plan(executor.loader.graph.leaf_nodes()):
+        where = connection.settings_dict["NAME"]
+        raise BadInput(f"the database {where} is not prepared: run 'dermawan migrate' first")

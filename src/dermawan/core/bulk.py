@@ -1,0 +1,130 @@
+"""Set-based reads and writes, one place per dialect difference.
+
+The hot path talks to the DB-API cursor directly: SQLite gets ``executemany``
+(inside one write transaction it runs at memory speed), PostgreSQL gets
+``COPY`` and ``= ANY(array)``. Everything above this module is dialect-free.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.db import connection
+
+# SQLite's default limit of host parameters in one statement is 32766.
+SQLITE_IN_CHUNK = 30_000
+
+
+def vendor() -> str:
+    return connection.vendor
+
+
+def raw_cursor() -> Any:
+    """The driver's own cursor on Django's connection (same transaction)."""
+    connection.ensure_connection()
+    return connection.connection.cursor()
+
+
+def allocate_ids(cursor: Any, table: str, count: int) -> list[int]:
+    """``count`` fresh primary keys for ``table``, reserved in bulk."""
+    if count == 0:
+        return []
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (table, count),
+        )
+        return [row[0] for row in cursor.fetchall()]
+    # SQLite: the engine's transaction holds the write lock (BEGIN IMMEDIATE),
+    # so nobody else can take these ids; sqlite_sequence keeps AUTOINCREMENT's
+    # promise never to reuse an id.
+    cursor.execute(
+        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+        f"coalesce((SELECT max(id) FROM {table}), 0))",
+        (table,),
+    )
+    first = cursor.fetchone()[0] + 1
+    cursor.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (first + count - 1, table))
+    return list(range(first, first + count))
+
+
+def insert_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    if connection.vendor == "postgresql":
+        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+
+
+def select_in(cursor: Any, select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+    """Rows of ``select`` (a query ending in WHERE) with ``column`` among ``values``."""
+    if not values:
+        return []
+    if connection.vendor == "postgresql":
+        cursor.execute(f"{select} {column} = ANY(%s)", (list(values),))
+        return list(cursor.fetchall())
+    rows: list[tuple[Any, ...]] = []
+    for start in range(0, len(values), SQLITE_IN_CHUNK):
+        chunk = values[start : start + SQLITE_IN_CHUNK]
+        cursor.execute(f"{select} {column} IN ({', '.join('?' * len(chunk))})", chunk)
+        rows += cursor.fetchall()
+    return rows
+
+
+def select_pairs_in(
+    cursor: Any, select: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
+) -> list[tuple[Any, ...]]:
+    """Rows of ``select`` (ending in WHERE) whose two ``columns`` are among ``pairs``."""
+    if not pairs:
+        return []
+    first, second = columns
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            f"{select} ({first}, {second}) IN "
+            f"(SELECT * FROM unnest(%s::text[], %s::text[]))",
+            ([p[0] for p in pairs], [p[1] for p in pairs]),
+        )
+        return list(cursor.fetchall())
+    rows: list[tuple[Any, ...]] = []
+    step = SQLITE_IN_CHUNK // 2
+    for start in range(0, len(pairs), step):
+        chunk = pairs[start : start + step]
+        flat = [v for pair in chunk for v in pair]
+        cursor.execute(
+            f"{select} ({first}, {second}) IN (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
+            flat,
+        )
+        rows += cursor.fetchall()
+    return rows
+
+
+def update_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+    """Set ``columns`` of the rows whose id is each row's first value."""
+    if not rows:
+        return
+    sets = ", ".join(f"{c} = ?" for c in columns)
+    if connection.vendor == "postgresql":
+        stage = f"_stage_{table}"
+        listed = ", ".join(["id", *columns])
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {listed} FROM {table} WITH NO DATA")
+        insert_rows(cursor, stage, ["id", *columns], rows)
+        assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.id = s.id")
+        cursor.execute(f"DROP TABLE {stage}")
+        return
+    cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in rows])
+
+
+def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> None:
+    if not values:
+        return
+    if connection.vendor == "postgresql":
+        cursor.execute(f"DELETE FROM {table} WHERE {column} = ANY(%s)", (list(values),))
+        return
+    for start in range(0, len(values), SQLITE_IN_CHUNK):
+        chunk = values[start : start + SQLITE_IN_CHUNK]
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk)

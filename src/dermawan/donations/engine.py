@@ -1,0 +1,344 @@
+"""Applying one batch of order events in one database transaction.
+
+Stage, decide, write:
+1. read in bulk what the batch touches: which of its event ids are known
+   (applied or parked), the lines it names, and the events parked on them;
+2. run each event through the line rules (rules.py) in arrival order;
+3. write in bulk: new lines, changed lines, applied events, parked events,
+   ledger transactions and balances, and the per-project rollups.
+
+A batch commits whole or not at all, so a crash at any point followed by a
+re-run gives the ledger of a clean run: what committed comes back as
+duplicates, the rest applies.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+
+from dermawan.core import bulk
+from dermawan.core.values import Invalid
+from dermawan.donations.events import PAID, OrderEvent
+from dermawan.donations.pledges import PledgeBook
+from dermawan.donations.rules import (
+    CONFIRMED,
+    PLEDGED,
+    REVERSED,
+    Effect,
+    Line,
+    follow_up,
+    open_line,
+)
+from dermawan.ledger.accounts import AccountBook
+from dermawan.ledger.journal import Entry, post
+from dermawan.ledger.models import Account
+
+LINE_COLUMNS = (
+    "id", "order_id", "line_id", "merchant_id", "product_id", "currency", "quantity",
+    "unit_price_minor", "discount_minor", "net_minor", "buyer_id", "campaign_id",
+    "livestream_id", "paid_at_us", "pledge_id", "project_id", "charity_id",
+    "donation_minor", "refunded_minor", "reversed_minor", "status",
+)  # fmt: skip
+PARKED_COLUMNS = (
+    "event_id", "fingerprint", "type", "order_id", "line_id", "occurred_at_us",
+    "merchant_id", "product_id", "currency", "refund_minor", "run_id", "source_line",
+)  # fmt: skip
+
+
+@dataclass
+class Rejection:
+    line: int
+    event_id: str | None
+    reason: str
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "line": self.line,
+            "event_id": self.event_id,
+            "reason": self.reason,
+            "message": self.message,
+        }
+
+
+@dataclass
+class BatchOutcome:
+    applied: int = 0
+    duplicates: int = 0
+    rejected: list[Rejection] = field(default_factory=list)
+    donations_created: int = 0
+
+
+@dataclass
+class _Parked:
+    """An event waiting for its line's paid; ``row_id`` when stored earlier."""
+
+    event: OrderEvent
+    row_id: int | None = None
+    run_id: int | None = None
+
+
+class Engine:
+    """Applies batches for one ingest run; holds what is worth caching across them."""
+
+    def __init__(self, run_id: int) -> None:
+        self.run_id = run_id
+        self.pledges = PledgeBook.load()
+        self.accounts = AccountBook()
+
+    def apply(self, events: list[OrderEvent]) -> BatchOutcome:
+        try:
+            with transaction.atomic():
+                return _Batch(self, events).run()
+        except BaseException:
+            self.accounts.forget()  # accounts it created were rolled back
+            raise
+
+
+class _Batch:
+    def __init__(self, engine: Engine, events: list[OrderEvent]) -> None:
+        self.engine = engine
+        self.events = events
+        self.cursor = bulk.raw_cursor()
+        self.outcome = BatchOutcome()
+        # event_id -> fingerprint, of every event applied or parked (stored or in this batch)
+        self.known: dict[str, int] = {}
+        self.lines: dict[tuple[str, str], Line] = {}
+        self.new_lines: list[Line] = []
+        self.waiting: dict[tuple[str, str], list[_Parked]] = defaultdict(list)
+        self.parked_now: dict[str, OrderEvent] = {}  # parked by this batch, still waiting
+        self.unparked_rows: list[int] = []  # stored parked events applied or rejected now
+        self.applied: list[tuple[OrderEvent, Line]] = []
+        self.effects: list[tuple[Effect, Line, int]] = []  # (effect, line, index in applied)
+
+    # 1. read ---------------------------------------------------------------
+
+    def load(self) -> None:
+        ids = list({e.event_id for e in self.events})
+        for event_id, fp in bulk.select_in(
+            self.cursor, "SELECT event_id, fingerprint FROM donations_event WHERE", "event_id", ids
+        ):
+            self.known[event_id] = fp
+        for event_id, fp in bulk.select_in(
+            self.cursor,
+            "SELECT event_id, fingerprint FROM donations_parkedevent WHERE",
+            "event_id",
+            ids,
+        ):
+            self.known[event_id] = fp
+        keys = list({e.line_key for e in self.events})
+        select_lines = f"SELECT {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE"
+        for row in bulk.select_pairs_in(self.cursor, select_lines, ("order_id", "line_id"), keys):
+            line = Line(*row[1:], id=row[0])
+            self.lines[(line.order_id, line.line_id)] = line
+        unpaid = [key for key in keys if key not in self.lines]
+        select_parked = (
+            f"SELECT id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent WHERE"
+        )
+        rows = bulk.select_pairs_in(self.cursor, select_parked, ("order_id", "line_id"), unpaid)
+        for row in sorted(rows):  # by id: arrival order
+            (row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
+             currency, refund, run_id, source_line) = row  # fmt: skip
+            event = OrderEvent(
+                event_id, kind, order_id, line_id, at, merchant_id, product_id, currency,
+                None, None, None, refund, None, None, None, fp, source_line,
+            )  # fmt: skip
+            self.waiting[(order_id, line_id)].append(_Parked(event, row_id, run_id))
+
+    # 2. decide -------------------------------------------------------------
+
+    def run(self) -> BatchOutcome:
+        self.load()
+        for event in self.events:
+            self.decide(event)
+        self.write()
+        return self.outcome
+
+    def decide(self, event: OrderEvent) -> None:
+        prior = self.known.get(event.event_id)
+        if prior is not None:
+            if prior == event.fingerprint:
+                self.outcome.duplicates += 1
+            else:
+                self.reject(event, "conflict", "this event_id was sent before with other content")
+            return
+        key = event.line_key
+        line = self.lines.get(key)
+        if event.type == PAID:
+            if line is not None:
+                self.reject(event, "conflict", f"line {key[0]}/{key[1]} is already paid")
+                return
+            try:
+                line, effect = open_line(event, self.engine.pledges)
+            except Invalid as invalid:
+                self.reject(event, invalid.reason, invalid.message)
+                return
+            self.lines[key] = line
+            self.new_lines.append(line)
+            if line.donation_minor:
+                self.outcome.donations_created += 1
+            self.accept(event, line, effect)
+            for parked in self.waiting.pop(key, ()):
+                self.unpark(parked, line)
+        elif line is None:
+            self.known[event.event_id] = event.fingerprint
+            self.waiting[key].append(_Parked(event))
+            self.parked_now[event.event_id] = event
+        else:
+            try:
+                effect = follow_up(line, event)
+            except Invalid as invalid:
+                self.reject(event, invalid.reason, invalid.message)
+                return
+            self.accept(event, line, effect)
+
+    def accept(self, event: OrderEvent, line: Line, effect: Effect | None) -> None:
+        self.known[event.event_id] = event.fingerprint
+        if effect is not None:
+            self.effects.append((effect, line, len(self.applied)))
+        self.applied.append((event, line))
+        self.outcome.applied += 1
+
+    def unpark(self, parked: _Parked, line: Line) -> None:
+        event = parked.event
+        if parked.row_id is not None:
+            self.unparked_rows.append(parked.row_id)
+        else:
+            del self.parked_now[event.event_id]
+        try:
+            effect = follow_up(line, event)
+        except Invalid as invalid:
+            # Rejected events are not remembered: sent again, judged again.
+            del self.known[event.event_id]
+            message = invalid.message
+            if parked.run_id is not None and parked.run_id != self.engine.run_id:
+                message = f"parked by ingest run {parked.run_id}; when its paid came: {message}"
+            self.reject(event, invalid.reason, message)
+            return
+        self.accept(event, line, effect)
+
+    def reject(self, event: OrderEvent, reason: str, message: str) -> None:
+        self.outcome.rejected.append(Rejection(event.source_line, event.event_id, reason, message))
+
+    # 3. write --------------------------------------------------------------
+
+    def write(self) -> None:
+        cursor, run_id = self.cursor, self.engine.run_id
+        # Lines read from the database have ids; lines opened now get theirs below.
+        changed = [
+            (line.id, line.refunded_minor, line.reversed_minor, line.status)
+            for line in self.lines.values()
+            if line.changed and line.id is not None
+        ]
+        for line, line_id in zip(
+            self.new_lines,
+            bulk.allocate_ids(cursor, "donations_orderline", len(self.new_lines)),
+            strict=True,
+        ):
+            line.id = line_id
+        bulk.insert_rows(
+            cursor,
+            "donations_orderline",
+            LINE_COLUMNS,
+            [
+                (l.id, l.order_id, l.line_id, l.merchant_id, l.product_id, l.currency,
+                 l.quantity, l.unit_price_minor, l.discount_minor, l.net_minor, l.buyer_id,
+                 l.campaign_id, l.livestream_id, l.paid_at_us, l.pledge_id, l.project_id,
+                 l.charity_id, l.donation_minor, l.refunded_minor, l.reversed_minor, l.status)
+                for l in self.new_lines
+            ],
+        )  # fmt: skip
+        bulk.update_rows(
+            cursor,
+            "donations_orderline",
+            ("refunded_minor", "reversed_minor", "status"),
+            changed,
+        )
+        event_ids = bulk.allocate_ids(cursor, "donations_event", len(self.applied))
+        bulk.insert_rows(
+            cursor,
+            "donations_event",
+            ("id", "event_id", "type", "order_line_id", "occurred_at_us", "refund_minor",
+             "fingerprint", "run_id"),
+            [
+                (row_id, e.event_id, e.type, line.id, e.occurred_at_us, e.refund_minor,
+                 e.fingerprint, run_id)
+                for row_id, (e, line) in zip(event_ids, self.applied, strict=True)
+            ],
+        )  # fmt: skip
+        bulk.delete_in(cursor, "donations_parkedevent", "id", self.unparked_rows)
+        bulk.insert_rows(
+            cursor,
+            "donations_parkedevent",
+            PARKED_COLUMNS,
+            [
+                (e.event_id, e.fingerprint, e.type, e.order_id, e.line_id, e.occurred_at_us,
+                 e.merchant_id, e.product_id, e.currency, e.refund_minor, run_id, e.source_line)
+                for e in self.parked_now.values()
+            ],
+        )  # fmt: skip
+        post(cursor, self.engine.accounts, self.entries(event_ids))
+        self.write_rollups()
+
+    def entries(self, event_row_ids: list[int]) -> list[Entry]:
+        entries = []
+        for effect, line, index in self.effects:
+            currency = line.currency
+            merchant = (Account.MERCHANT_PLEDGES, line.merchant_id, currency)
+            pending = (Account.PROJECT_PENDING, line.project_id, currency)
+            payable = (Account.CHARITY_PAYABLE, line.charity_id, currency)
+            if effect.kind == PLEDGED:
+                debit, credit = merchant, pending
+            elif effect.kind == CONFIRMED:
+                debit, credit = pending, payable
+            else:
+                debit, credit = (payable if effect.after_confirmation else pending), merchant
+            event = self.applied[index][0]
+            entries.append(
+                Entry(
+                    effect.kind,
+                    currency,
+                    line.id,
+                    event_row_ids[index],
+                    event.occurred_at_us,
+                    debit,  # type: ignore[arg-type]
+                    credit,  # type: ignore[arg-type]
+                    effect.amount_minor,
+                )
+            )
+        return entries
+
+    def write_rollups(self) -> None:
+        # [donations, pledged, reversed, confirmed, pending] per (project, currency)
+        deltas: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
+        for effect, line, _ in self.effects:
+            d = deltas[(line.project_id, line.currency)]  # type: ignore[index]
+            amount = effect.amount_minor
+            if effect.kind == PLEDGED:
+                d[0] += 1
+                d[1] += amount
+                d[4] += amount
+            elif effect.kind == CONFIRMED:
+                d[3] += amount
+                d[4] -= amount
+            elif effect.kind == REVERSED:
+                d[2] += amount
+                d[3 if effect.after_confirmation else 4] -= amount
+        if not deltas:
+            return
+        marks = ", ".join(["%s" if bulk.vendor() == "postgresql" else "?"] * 7)
+        self.cursor.executemany(
+            "INSERT INTO donations_projecttotals (project_id, currency, donations, pledged_minor,"
+            " reversed_minor, confirmed_minor, pending_minor)"
+            f" VALUES ({marks}) ON CONFLICT (project_id, currency) DO UPDATE SET"
+            " donations = donations_projecttotals.donations + excluded.donations,"
+            " pledged_minor = donations_projecttotals.pledged_minor + excluded.pledged_minor,"
+            " reversed_minor = donations_projecttotals.reversed_minor + excluded.reversed_minor,"
+            " confirmed_minor = donations_projecttotals.confirmed_minor + excluded.confirmed_minor,"
+            " pending_minor = donations_projecttotals.pending_minor + excluded.pending_minor",
+            [(*key, *values) for key, values in sorted(deltas.items())],
+        )

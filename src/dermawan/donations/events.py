@@ -1,0 +1,190 @@
+"""Order events (spec section 3): reading one record into a normalised event.
+
+``read_event`` is on the hot path of every ingest, so it reads fields with
+plain dict lookups and type checks; every failure raises ``Invalid`` with the
+spec's reason code and a message naming the field.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any, NamedTuple
+
+import orjson
+
+from dermawan.core.instants import parse_instant
+from dermawan.core.money import CURRENCY_EXPONENTS, MAX_AMOUNT, MAX_QUANTITY
+from dermawan.core.values import Invalid
+
+PAID = "paid"
+COMPLETED = "completed"
+CANCELLED = "cancelled"
+REFUNDED = "refunded"
+TYPES = frozenset((PAID, COMPLETED, CANCELLED, REFUNDED))
+
+FIELDS = (
+    "event_id",
+    "type",
+    "order_id",
+    "line_id",
+    "occurred_at",
+    "merchant_id",
+    "product_id",
+    "currency",
+    "quantity",
+    "unit_price_minor",
+    "discount_minor",
+    "refund_minor",
+    "buyer_id",
+    "campaign_id",
+    "livestream_id",
+)
+AMOUNT_FIELDS = frozenset(("quantity", "unit_price_minor", "discount_minor", "refund_minor"))
+
+
+class OrderEvent(NamedTuple):
+    event_id: str
+    type: str
+    order_id: str
+    line_id: str
+    occurred_at_us: int
+    merchant_id: str | None
+    product_id: str | None
+    currency: str | None
+    quantity: int | None
+    unit_price_minor: int | None
+    discount_minor: int | None
+    refund_minor: int | None
+    buyer_id: str | None
+    campaign_id: str | None
+    livestream_id: str | None
+    # 64 bits of BLAKE2b over the normalised content of the type's fields.
+    fingerprint: int
+    # Where it came from, for the rejects file: the physical line or record.
+    source_line: int
+
+    @property
+    def line_key(self) -> tuple[str, str]:
+        return (self.order_id, self.line_id)
+
+
+def _id(record: dict[str, Any], name: str, required: bool) -> str | None:
+    value = record.get(name)
+    if type(value) is str:
+        if value:
+            return value
+        raise Invalid("malformed", f"{name} is empty")
+    if value is None:
+        if required:
+            raise Invalid("malformed", f"{name} is required")
+        return None
+    if type(value) is int:
+        return str(value)
+    raise Invalid("malformed", f"{name} must be a string, got {value!r}")
+
+
+def _int(record: dict[str, Any], name: str, required: bool) -> int | None:
+    value = record.get(name)
+    if type(value) is int:
+        return value  # type: ignore[no-any-return]
+    if value is None:
+        if required:
+            raise Invalid("malformed", f"{name} is required")
+        return None
+    raise Invalid("malformed", f"{name} must be an integer, got {value!r}")
+
+
+def _amount(name: str, value: int | None) -> None:
+    if value is not None and not 0 <= value <= MAX_AMOUNT:
+        raise Invalid("invalid_amount", f"{name} {value} is outside 0..10^14")
+
+
+def fingerprint(content: tuple[object, ...]) -> int:
+    digest = hashlib.blake2b(orjson.dumps(content), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
+    """Validate one record; raises ``Invalid`` with the spec's reason."""
+    event_id = _id(record, "event_id", True)
+    kind = record.get("type")
+    if kind not in TYPES:
+        if kind is None:
+            raise Invalid("malformed", "type is required")
+        raise Invalid("unknown_type", f"type {kind!r} is not paid, completed, cancelled or refunded")
+    order_id = _id(record, "order_id", True)
+    line_id = _id(record, "line_id", True)
+    occurred = record.get("occurred_at")
+    occurred_at_us = parse_instant(occurred)
+    if occurred_at_us is None:
+        if occurred is None:
+            raise Invalid("malformed", "occurred_at is required")
+        raise Invalid("malformed", f"occurred_at {occurred!r} is not RFC 3339 with an offset")
+    paid = kind == PAID
+    merchant_id = _id(record, "merchant_id", paid)
+    product_id = _id(record, "product_id", paid)
+    currency = record.get("currency")
+    if currency is not None and type(currency) is not str:
+        raise Invalid("malformed", f"currency must be a string, got {currency!r}")
+    if paid and currency is None:
+        raise Invalid("malformed", "currency is required")
+    quantity = unit_price = discount = refund = None
+    buyer_id = campaign_id = livestream_id = None
+    if paid:
+        quantity = _int(record, "quantity", True)
+        unit_price = _int(record, "unit_price_minor", True)
+        discount = _int(record, "discount_minor", False)
+        buyer_id = _id(record, "buyer_id", False)
+        campaign_id = _id(record, "campaign_id", False)
+        livestream_id = _id(record, "livestream_id", False)
+    elif kind == REFUNDED:
+        refund = _int(record, "refund_minor", True)
+    if currency is not None and currency not in CURRENCY_EXPONENTS:
+        raise Invalid("invalid_currency", f"currency {currency!r} is not a known ISO 4217 code")
+    if paid:
+        assert quantity is not None and unit_price is not None
+        if not 1 <= quantity <= MAX_QUANTITY:
+            raise Invalid("invalid_amount", f"quantity {quantity} is outside 1..1,000,000")
+        _amount("unit_price_minor", unit_price)
+        if discount is None:
+            discount = 0
+        else:
+            _amount("discount_minor", discount)
+        gross = quantity * unit_price
+        if gross > MAX_AMOUNT:
+            raise Invalid("invalid_amount", f"quantity * unit_price_minor {gross} exceeds 10^14")
+        if discount > gross:
+            raise Invalid(
+                "invalid_amount", f"discount_minor {discount} exceeds the line's {gross}"
+            )
+        content: tuple[object, ...] = (
+            kind, order_id, line_id, occurred_at_us, merchant_id, product_id, currency,
+            quantity, unit_price, discount, buyer_id, campaign_id, livestream_id,
+        )  # fmt: skip
+    elif refund is not None:
+        if refund == 0:
+            raise Invalid("invalid_amount", "refund_minor must be greater than 0")
+        _amount("refund_minor", refund)
+        content = (kind, order_id, line_id, occurred_at_us, merchant_id, product_id, currency,
+                   refund)  # fmt: skip
+    else:
+        content = (kind, order_id, line_id, occurred_at_us, merchant_id, product_id, currency)
+    return OrderEvent(
+        event_id,  # type: ignore[arg-type]
+        kind,
+        order_id,  # type: ignore[arg-type]
+        line_id,  # type: ignore[arg-type]
+        occurred_at_us,
+        merchant_id,
+        product_id,
+        currency,
+        quantity,
+        unit_price,
+        discount,
+        refund,
+        buyer_id,
+        campaign_id,
+        livestream_id,
+        fingerprint(content),
+        source_line,
+    )
