@@ -17,7 +17,15 @@ from django.db import transaction
 from dermawan.catalog.models import Charity, Merchant, Pledge, Project
 from dermawan.core.instants import parse_instant, to_datetime
 from dermawan.core.money import is_known_currency
-from dermawan.core.values import Invalid, read_amount, read_id, read_int, read_text
+from dermawan.core.values import (
+    Invalid,
+    read_amount,
+    read_id,
+    read_int,
+    read_optional_amount,
+    read_optional_id,
+    read_text,
+)
 
 SECTIONS = ("charities", "projects", "merchants", "pledges")
 
@@ -93,7 +101,6 @@ def _parse(document: Any) -> _Parsed:
                 if not isinstance(record, dict):
                     raise Invalid("malformed", f"{name} record {position} is not an object")
                 record_id = read_id(record, "id")
-                assert record_id is not None
                 if record_id in seen:
                     raise Invalid("malformed", f"{name} lists id {record_id} twice")
                 seen[record_id] = readers[name](record_id, record)
@@ -113,10 +120,15 @@ def _charity(record_id: str, record: dict[str, Any]) -> Charity:
     return Charity(id=record_id, name=read_text(record, "name"), country=country, verified=verified)
 
 
-def _project(record_id: str, record: dict[str, Any]) -> Project:
+def _currency(record: dict[str, Any]) -> str:
     currency = record.get("currency")
     if not is_known_currency(currency):
         raise Invalid("malformed", f"currency {currency!r} is not a known ISO 4217 code")
+    return str(currency)
+
+
+def _project(record_id: str, record: dict[str, Any]) -> Project:
+    currency = _currency(record)
     return Project(
         id=record_id,
         charity_id=read_id(record, "charity_id"),
@@ -133,11 +145,16 @@ def _merchant(record_id: str, record: dict[str, Any]) -> Merchant:
     return Merchant(id=record_id, name=read_text(record, "name"))
 
 
-def _instant(record: dict[str, Any], name: str, *, required: bool) -> datetime | None:
+def _instant(record: dict[str, Any], name: str) -> datetime:
+    moment = _optional_instant(record, name)
+    if moment is None:
+        raise Invalid("malformed", f"{name} is required")
+    return moment
+
+
+def _optional_instant(record: dict[str, Any], name: str) -> datetime | None:
     value = record.get(name)
     if value is None:
-        if required:
-            raise Invalid("malformed", f"{name} is required")
         return None
     instant = parse_instant(value)
     if instant is None:
@@ -147,31 +164,26 @@ def _instant(record: dict[str, Any], name: str, *, required: bool) -> datetime |
 
 def _pledge(record_id: str, record: dict[str, Any]) -> Pledge:
     kind = record.get("kind")
+    if kind not in (Pledge.PERCENT, Pledge.FIXED):
+        raise Invalid("malformed", f"kind must be percent or fixed, got {kind!r}")
     pledge = Pledge(
         id=record_id,
         merchant_id=read_id(record, "merchant_id"),
-        product_id=read_id(record, "product_id", required=False),
+        product_id=read_optional_id(record, "product_id"),
         project_id=read_id(record, "project_id"),
         kind=kind,
-        max_per_line_minor=read_amount(record, "max_per_line_minor", required=False),
-        valid_from=_instant(record, "valid_from", required=True),
-        valid_to=_instant(record, "valid_to", required=False),
+        max_per_line_minor=read_optional_amount(record, "max_per_line_minor"),
+        valid_from=_instant(record, "valid_from"),
+        valid_to=_optional_instant(record, "valid_to"),
     )
     if kind == Pledge.PERCENT:
         points = read_int(record, "basis_points")
-        assert points is not None
         if not 1 <= points <= 10_000:
             raise Invalid("malformed", f"basis_points {points} is outside 1..10000")
         pledge.basis_points = points
-    elif kind == Pledge.FIXED:
-        pledge.amount_minor = read_amount(record, "amount_minor")
-        currency = record.get("currency")
-        if not is_known_currency(currency):
-            raise Invalid("malformed", f"currency {currency!r} is not a known ISO 4217 code")
-        pledge.currency = currency
     else:
-        raise Invalid("malformed", f"kind must be percent or fixed, got {kind!r}")
-    assert pledge.valid_from is not None
+        pledge.amount_minor = read_amount(record, "amount_minor")
+        pledge.currency = _currency(record)
     if pledge.valid_to is not None and pledge.valid_to <= pledge.valid_from:
         raise Invalid("malformed", "valid_from must be before valid_to")
     return pledge
@@ -273,7 +285,10 @@ def _write(parsed: _Parsed) -> None:
         update_fields=["name", "country", "verified"],
     )
     Merchant.objects.bulk_create(
-        parsed.merchants.values(), update_conflicts=True, unique_fields=["id"], update_fields=["name"]
+        parsed.merchants.values(),
+        update_conflicts=True,
+        unique_fields=["id"],
+        update_fields=["name"],
     )
     Project.objects.bulk_create(
         parsed.projects.values(),

@@ -49,7 +49,9 @@ def allocate_ids(cursor: Any, table: str, count: int) -> list[int]:
     return list(range(first, first + count))
 
 
-def insert_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+def insert_rows(
+    cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+) -> None:
     if connection.vendor == "postgresql":
         with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
             for row in rows:
@@ -59,7 +61,9 @@ def insert_rows(cursor: Any, table: str, columns: Sequence[str], rows: Iterable[
     cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
 
 
-def select_in(cursor: Any, select: str, column: str, values: Sequence[Any]) -> list[tuple[Any, ...]]:
+def select_in(
+    cursor: Any, select: str, column: str, values: Sequence[Any]
+) -> list[tuple[Any, ...]]:
     """Rows of ``select`` (a query ending in WHERE) with ``column`` among ``values``."""
     if not values:
         return []
@@ -77,31 +81,29 @@ def select_in(cursor: Any, select: str, column: str, values: Sequence[Any]) -> l
 def select_pairs_in(
     cursor: Any, select: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
 ) -> list[tuple[Any, ...]]:
-    """Rows of ``select`` (ending in WHERE) whose two ``columns`` are among ``pairs``."""
+    """Rows of ``select`` (ending in WHERE) whose two ``columns`` are among ``pairs``.
+
+    The first two selected values must be the pair itself.
+    """
     if not pairs:
         return []
     first, second = columns
     if connection.vendor == "postgresql":
         cursor.execute(
-            f"{select} ({first}, {second}) IN "
-            f"(SELECT * FROM unnest(%s::text[], %s::text[]))",
+            f"{select} ({first}, {second}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
             ([p[0] for p in pairs], [p[1] for p in pairs]),
         )
         return list(cursor.fetchall())
-    rows: list[tuple[Any, ...]] = []
-    step = SQLITE_IN_CHUNK // 2
-    for start in range(0, len(pairs), step):
-        chunk = pairs[start : start + step]
-        flat = [v for pair in chunk for v in pair]
-        cursor.execute(
-            f"{select} ({first}, {second}) IN (VALUES {', '.join(['(?, ?)'] * len(chunk))})",
-            flat,
-        )
-        rows += cursor.fetchall()
-    return rows
+    # SQLite: probing the (first, second) index by its first column and
+    # filtering here beats a list of row values, which SQLite scans per row.
+    wanted = set(pairs)
+    firsts = sorted({p[0] for p in pairs})
+    return [row for row in select_in(cursor, select, first, firsts) if row[:2] in wanted]
 
 
-def update_rows(cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> None:
+def update_rows(
+    cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
     """Set ``columns`` of the rows whose id is each row's first value."""
     if not rows:
         return
@@ -127,4 +129,16 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
         return
     for start in range(0, len(values), SQLITE_IN_CHUNK):
         chunk = values[start : start + SQLITE_IN_CHUNK]
-        cursor.execute(f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk)
+        cursor.execute(
+            f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk
+        )
+
+
+def create_stage(cursor: Any, name: str, columns_sql: str) -> None:
+    """An empty temporary table private to this connection, for one batch."""
+    cursor.execute(f"DROP TABLE IF EXISTS {name}")
+    cursor.execute(f"CREATE TEMP TABLE {name} ({columns_sql})")
+
+
+def drop_stage(cursor: Any, name: str) -> None:
+    cursor.execute(f"DROP TABLE {name}")

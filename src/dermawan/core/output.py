@@ -35,7 +35,7 @@ class DermawanCommand(BaseCommand):
     ``render(document)`` returning the human text.
     """
 
-    requires_system_checks: list[str] = []  # type: ignore[assignment]
+    requires_system_checks: list[str] = []
     # Commands that read or write the database refuse to run on one that
     # ``dermawan migrate`` has not prepared, rather than fail half-way.
     needs_schema = True

@@ -19,11 +19,16 @@ class Invalid(ValueError):
         self.message = message
 
 
-def read_id(record: dict[str, object], field: str, *, required: bool = True) -> str | None:
+def read_id(record: dict[str, object], field: str) -> str:
+    value = read_optional_id(record, field)
+    if value is None:
+        raise Invalid("malformed", f"{field} is required")
+    return value
+
+
+def read_optional_id(record: dict[str, object], field: str) -> str | None:
     value = record.get(field)
     if value is None:
-        if required:
-            raise Invalid("malformed", f"{field} is required")
         return None
     if type(value) is str:
         if not value:
@@ -34,31 +39,41 @@ def read_id(record: dict[str, object], field: str, *, required: bool = True) -> 
     raise Invalid("malformed", f"{field} must be a string, got {value!r}")
 
 
-def read_int(record: dict[str, object], field: str, *, required: bool = True) -> int | None:
+def read_int(record: dict[str, object], field: str) -> int:
+    value = read_optional_int(record, field)
+    if value is None:
+        raise Invalid("malformed", f"{field} is required")
+    return value
+
+
+def read_optional_int(record: dict[str, object], field: str) -> int | None:
     value = record.get(field)
     if value is None:
-        if required:
-            raise Invalid("malformed", f"{field} is required")
         return None
     if type(value) is not int:
         raise Invalid("malformed", f"{field} must be an integer, got {value!r}")
     return value
 
 
-def read_amount(record: dict[str, object], field: str, *, required: bool = True) -> int | None:
+def read_amount(record: dict[str, object], field: str) -> int:
     """An integer amount of minor units within 0..10^14."""
-    value = read_int(record, field, required=required)
+    value = read_optional_amount(record, field)
+    if value is None:
+        raise Invalid("malformed", f"{field} is required")
+    return value
+
+
+def read_optional_amount(record: dict[str, object], field: str) -> int | None:
+    value = read_optional_int(record, field)
     if value is not None and not 0 <= value <= MAX_AMOUNT:
         raise Invalid("invalid_amount", f"{field} {value} is outside 0..10^14")
     return value
 
 
-def read_text(record: dict[str, object], field: str, *, required: bool = True) -> str | None:
+def read_text(record: dict[str, object], field: str) -> str:
     value = record.get(field)
     if value is None:
-        if required:
-            raise Invalid("malformed", f"{field} is required")
-        return None
+        raise Invalid("malformed", f"{field} is required")
     if type(value) is not str or not value:
         raise Invalid("malformed", f"{field} must be a non-empty string, got {value!r}")
     return value

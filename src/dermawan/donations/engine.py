@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
-from typing import Any
 
 from django.db import transaction
 
@@ -131,17 +130,20 @@ class _Batch:
         ):
             self.known[event_id] = fp
         keys = list({e.line_key for e in self.events})
-        select_lines = f"SELECT {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE"
+        select_lines = (
+            f"SELECT order_id, line_id, {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE"
+        )
         for row in bulk.select_pairs_in(self.cursor, select_lines, ("order_id", "line_id"), keys):
-            line = Line(*row[1:], id=row[0])
+            line = Line.from_row(row[2:])
             self.lines[(line.order_id, line.line_id)] = line
         unpaid = [key for key in keys if key not in self.lines]
         select_parked = (
-            f"SELECT id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent WHERE"
+            f"SELECT order_id, line_id, id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent"
+            " WHERE"
         )
         rows = bulk.select_pairs_in(self.cursor, select_parked, ("order_id", "line_id"), unpaid)
-        for row in sorted(rows):  # by id: arrival order
-            (row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
+        for row in sorted(rows, key=lambda r: r[2]):  # by id: arrival order
+            (_, _, row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
              currency, refund, run_id, source_line) = row  # fmt: skip
             event = OrderEvent(
                 event_id, kind, order_id, line_id, at, merchant_id, product_id, currency,
@@ -244,14 +246,8 @@ class _Batch:
             cursor,
             "donations_orderline",
             LINE_COLUMNS,
-            [
-                (l.id, l.order_id, l.line_id, l.merchant_id, l.product_id, l.currency,
-                 l.quantity, l.unit_price_minor, l.discount_minor, l.net_minor, l.buyer_id,
-                 l.campaign_id, l.livestream_id, l.paid_at_us, l.pledge_id, l.project_id,
-                 l.charity_id, l.donation_minor, l.refunded_minor, l.reversed_minor, l.status)
-                for l in self.new_lines
-            ],
-        )  # fmt: skip
+            [line.row() for line in self.new_lines],
+        )
         bulk.update_rows(
             cursor,
             "donations_orderline",
@@ -288,6 +284,8 @@ class _Batch:
         entries = []
         for effect, line, index in self.effects:
             currency = line.currency
+            # Only lines with a pledge make effects, so project and charity are set.
+            assert line.project_id is not None and line.charity_id is not None
             merchant = (Account.MERCHANT_PLEDGES, line.merchant_id, currency)
             pending = (Account.PROJECT_PENDING, line.project_id, currency)
             payable = (Account.CHARITY_PAYABLE, line.charity_id, currency)
@@ -305,8 +303,8 @@ class _Batch:
                     line.id,
                     event_row_ids[index],
                     event.occurred_at_us,
-                    debit,  # type: ignore[arg-type]
-                    credit,  # type: ignore[arg-type]
+                    debit,
+                    credit,
                     effect.amount_minor,
                 )
             )

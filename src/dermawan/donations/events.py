@@ -86,7 +86,7 @@ def _id(record: dict[str, Any], name: str, required: bool) -> str | None:
 def _int(record: dict[str, Any], name: str, required: bool) -> int | None:
     value = record.get(name)
     if type(value) is int:
-        return value  # type: ignore[no-any-return]
+        return value
     if value is None:
         if required:
             raise Invalid("malformed", f"{name} is required")
@@ -111,7 +111,9 @@ def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
     if kind not in TYPES:
         if kind is None:
             raise Invalid("malformed", "type is required")
-        raise Invalid("unknown_type", f"type {kind!r} is not paid, completed, cancelled or refunded")
+        raise Invalid(
+            "unknown_type", f"type {kind!r} is not paid, completed, cancelled or refunded"
+        )
     order_id = _id(record, "order_id", True)
     line_id = _id(record, "line_id", True)
     occurred = record.get("occurred_at")
@@ -154,9 +156,7 @@ def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
         if gross > MAX_AMOUNT:
             raise Invalid("invalid_amount", f"quantity * unit_price_minor {gross} exceeds 10^14")
         if discount > gross:
-            raise Invalid(
-                "invalid_amount", f"discount_minor {discount} exceeds the line's {gross}"
-            )
+            raise Invalid("invalid_amount", f"discount_minor {discount} exceeds the line's {gross}")
         content: tuple[object, ...] = (
             kind, order_id, line_id, occurred_at_us, merchant_id, product_id, currency,
             quantity, unit_price, discount, buyer_id, campaign_id, livestream_id,

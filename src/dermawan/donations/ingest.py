@@ -1,12 +1,13 @@
 """Ingesting order events from a file or from records, batch by batch.
 
-Reading and validating is streaming Python; each full batch goes to the
-engine, which applies it in one database transaction. Memory is bounded by
-the batch size whatever the size of the file.
+Reading and validating stream (in a child process for files); each full
+batch goes to the engine, which applies it in one database transaction.
+Memory is bounded by the batch size whatever the size of the file.
 """
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import AbstractContextManager, nullcontext
@@ -17,15 +18,16 @@ from typing import IO, Any
 import orjson
 from django.utils import timezone
 
-from dermawan.core.values import Invalid
-from dermawan.donations.engine import BatchOutcome, Engine, Rejection
-from dermawan.donations.events import OrderEvent, read_event
+from dermawan.donations.batches import ValidatedBatch, batches_in_background, validate
+from dermawan.donations.engine import Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
-from dermawan.donations.sources import Record, Source, UnreadableSource, open_source
+from dermawan.donations.sources import Source, UnreadableSource, open_source
 
 DEFAULT_BATCH_SIZE = 50_000
 
 __all__ = ["IngestReport", "UnreadableSource", "ingest_file", "ingest_records"]
+
+Progress = Callable[[Source], AbstractContextManager[Callable[[], None]]]
 
 
 @dataclass
@@ -53,13 +55,15 @@ class _RejectSink:
 
 
 def ingest_records(
-    records: Iterable[dict[str, Any]], *, batch_size: int = DEFAULT_BATCH_SIZE, source: str = "records"
+    records: Iterable[dict[str, Any]],
+    *,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    source: str = "records",
 ) -> IngestReport:
     """Ingest events given as parsed JSON objects (line numbers count from 1)."""
-    numbered: Iterator[Record] = (
-        (number, record) for number, record in enumerate(records, start=1)
-    )
-    return _ingest(numbered, source=source, batch_size=batch_size, rejects=None, keep=True)
+    numbered = ((number, record) for number, record in enumerate(records, start=1))
+    batches = validate(numbered, batch_size)
+    return _ingest(batches, source=source, rejects=None, keep=True)
 
 
 def ingest_file(
@@ -68,81 +72,64 @@ def ingest_file(
     format: str | None = None,
     rejects: Path | None = None,
     batch_size: int = DEFAULT_BATCH_SIZE,
-    progress: Callable[[Source], AbstractContextManager[Callable[[], None]]] | None = None,
+    progress: Progress | None = None,
     keep_rejects: bool = True,
 ) -> IngestReport:
     """Ingest an event file; raises ``UnreadableSource`` before writing anything."""
-    events = open_source(Path(path), format)
+    source = open_source(Path(path), format)
+    batches = batches_in_background(source.path, source.format, batch_size)
     rejects_stream = rejects.open("wb") if rejects is not None else None
-    tracker = progress(events) if progress is not None else nullcontext(lambda: None)
+    tracker = progress(source) if progress is not None else nullcontext(lambda: None)
     try:
         with tracker as advance:
             return _ingest(
-                events.records(),
+                batches,
                 source=str(path),
-                batch_size=batch_size,
                 rejects=rejects_stream,
                 keep=keep_rejects,
-                advance=advance,
+                on_batch=lambda batch: _advance(source, batch, advance),
             )
     finally:
         if rejects_stream is not None:
             rejects_stream.close()
 
 
+def _advance(source: Source, batch: ValidatedBatch, advance: Callable[[], None]) -> None:
+    source.position = batch.position
+    advance()
+
+
 def _ingest(
-    records: Iterator[Record],
+    batches: Iterator[ValidatedBatch],
     *,
     source: str,
-    batch_size: int,
     rejects: IO[bytes] | None,
     keep: bool,
-    advance: Callable[[], None] = lambda: None,
+    on_batch: Callable[[ValidatedBatch], object] = lambda batch: None,
 ) -> IngestReport:
     started = time.perf_counter()
-    run = IngestRun.objects.create(source=source[:500])
-    engine = Engine(run.pk)
-    sink = _RejectSink(rejects, keep)
-    read = applied = duplicates = donations = 0
-    batch: list[OrderEvent] = []
-    unread: list[Rejection] = []  # records refused before the engine, this batch
-
-
-    def flush() -> None:
-        nonlocal applied, duplicates, donations
-        outcome: BatchOutcome = engine.apply(batch)
-        applied += outcome.applied
-        duplicates += outcome.duplicates
-        donations += outcome.donations_created
-        # The rejects file in line order within each batch.
-        for rejection in sorted(unread + outcome.rejected, key=lambda r: r.line):
-            sink.add(rejection)
-        batch.clear()
-        unread.clear()
-        advance()
-
-    for number, record in records:
-        read += 1
-        if isinstance(record, Invalid):
-            unread.append(Rejection(number, None, record.reason, record.message))
-            continue
-        try:
-            batch.append(read_event(record, number))
-        except Invalid as invalid:
-            event_id = record.get("event_id")
-            unread.append(
-                Rejection(
-                    number,
-                    event_id if isinstance(event_id, str | int) else None,  # type: ignore[arg-type]
-                    invalid.reason,
-                    invalid.message,
-                )
-            )
-            continue
-        if len(batch) + len(unread) >= batch_size:
-            flush()
-    if batch or unread:
-        flush()
+    # A batch's objects live until it commits and make no reference cycles;
+    # the cyclic collector would only rescan them again and again.
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        run = IngestRun.objects.create(source=source[:500])
+        engine = Engine(run.pk)
+        sink = _RejectSink(rejects, keep)
+        read = applied = duplicates = donations = 0
+        for batch in batches:
+            outcome = engine.apply(batch.events)
+            read += batch.read
+            applied += outcome.applied
+            duplicates += outcome.duplicates
+            donations += outcome.donations_created
+            # The rejects file in line order within each batch.
+            for rejection in sorted(batch.refused + outcome.rejected, key=lambda r: r.line):
+                sink.add(rejection)
+            on_batch(batch)
+    finally:
+        if collecting:
+            gc.enable()
     seconds = time.perf_counter() - started
     counts = {
         "read": read,

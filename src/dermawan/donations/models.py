@@ -122,9 +122,7 @@ class ProjectTotals(models.Model):
 
     class Meta:
         verbose_name_plural = "project totals"
-        constraints = [
-            models.UniqueConstraint(fields=["project_id", "currency"], name="one_total")
-        ]
+        constraints = [models.UniqueConstraint(fields=["project_id", "currency"], name="one_total")]
 
     def __str__(self) -> str:
         return f"{self.project_id} {self.currency}"

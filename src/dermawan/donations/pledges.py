@@ -77,10 +77,10 @@ class PledgeBook:
         """The pledge in force: the product's own wins over a merchant-wide one."""
         for scope in ((merchant_id, product_id), (merchant_id, None)):
             for terms in self._scopes.get(scope, ()):
-                if terms.valid_from_us <= at_us and (
+                in_force = terms.valid_from_us <= at_us and (
                     terms.valid_to_us is None or at_us < terms.valid_to_us
-                ):
-                    # A fixed pledge in another currency is passed over.
-                    if terms.currency is None or terms.currency == currency:
-                        return terms
+                )
+                # A fixed pledge in another currency is passed over.
+                if in_force and (terms.currency is None or terms.currency == currency):
+                    return terms
         return None

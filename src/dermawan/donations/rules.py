@@ -50,6 +50,23 @@ class Line:
     id: int | None = None  # the row id; None until the engine allocates it
     changed: bool = False  # an existing row that needs writing back
 
+    @classmethod
+    def from_row(cls, row: tuple[object, ...]) -> Line:
+        """A line read back in the order of engine.LINE_COLUMNS."""
+        line = cls(*row[1:])  # type: ignore[arg-type]
+        line.id = row[0]  # type: ignore[assignment]
+        return line
+
+    def row(self) -> tuple[object, ...]:
+        """The row in the order of engine.LINE_COLUMNS."""
+        return (
+            self.id, self.order_id, self.line_id, self.merchant_id, self.product_id,
+            self.currency, self.quantity, self.unit_price_minor, self.discount_minor,
+            self.net_minor, self.buyer_id, self.campaign_id, self.livestream_id,
+            self.paid_at_us, self.pledge_id, self.project_id, self.charity_id,
+            self.donation_minor, self.refunded_minor, self.reversed_minor, self.status,
+        )  # fmt: skip
+
 
 class Effect(NamedTuple):
     """A donation moving between states: one ledger transaction."""
@@ -67,7 +84,9 @@ def open_line(event: OrderEvent, pledges: PledgeBook) -> tuple[Line, Effect | No
     assert event.discount_minor is not None
     assert event.merchant_id and event.product_id and event.currency
     net = event.quantity * event.unit_price_minor - event.discount_minor
-    terms = pledges.choose(event.merchant_id, event.product_id, event.currency, event.occurred_at_us)
+    terms = pledges.choose(
+        event.merchant_id, event.product_id, event.currency, event.occurred_at_us
+    )
     donation = 0 if terms is None else terms.donation(event.quantity, net)
     if donation > MAX_AMOUNT:
         raise Invalid("invalid_amount", f"the pledge would donate {donation}, more than 10^14")
@@ -104,7 +123,9 @@ def follow_up(line: Line, event: OrderEvent) -> Effect | None:
             f"currency {event.currency} differs from the line's {line.currency}",
         )
     if event.merchant_id is not None and event.merchant_id != line.merchant_id:
-        raise Invalid("conflict", f"merchant {event.merchant_id} is not the line's {line.merchant_id}")
+        raise Invalid(
+            "conflict", f"merchant {event.merchant_id} is not the line's {line.merchant_id}"
+        )
     if event.product_id is not None and event.product_id != line.product_id:
         raise Invalid("conflict", f"product {event.product_id} is not the line's {line.product_id}")
     kind = event.type

@@ -78,8 +78,9 @@ class Source:
                 yield number, Invalid("malformed", "an empty CSV record")
                 continue
             if len(row) != width:
-                yield number, Invalid(
-                    "malformed", f"the record has {len(row)} cells, the header {width}"
+                yield (
+                    number,
+                    Invalid("malformed", f"the record has {len(row)} cells, the header {width}"),
                 )
                 continue
             record: dict[str, Any] = {}

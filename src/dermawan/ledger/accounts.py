@@ -41,7 +41,10 @@ class AccountBook:
         owners = sorted({key[1] for key in keys})
         wanted = set(keys)
         for account_id, kind, owner, currency in bulk.select_in(
-            cursor, "SELECT id, kind, owner_id, currency FROM ledger_account WHERE", "owner_id", owners
+            cursor,
+            "SELECT id, kind, owner_id, currency FROM ledger_account WHERE",
+            "owner_id",
+            owners,
         ):
             if (kind, owner, currency) in wanted:
                 self._ids[(kind, owner, currency)] = account_id

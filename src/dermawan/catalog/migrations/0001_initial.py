@@ -5,63 +5,120 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Charity',
+            name="Charity",
             fields=[
-                ('id', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('country', models.CharField(max_length=2)),
-                ('verified', models.BooleanField(default=False)),
+                ("id", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("country", models.CharField(max_length=2)),
+                ("verified", models.BooleanField(default=False)),
             ],
             options={
-                'verbose_name_plural': 'charities',
+                "verbose_name_plural": "charities",
             },
         ),
         migrations.CreateModel(
-            name='Merchant',
+            name="Merchant",
             fields=[
-                ('id', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
+                ("id", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
             ],
         ),
         migrations.CreateModel(
-            name='Project',
+            name="Project",
             fields=[
-                ('id', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('name', models.CharField(max_length=200)),
-                ('category', models.CharField(max_length=50)),
-                ('region', models.CharField(max_length=10)),
-                ('currency', models.CharField(max_length=3)),
-                ('goal_minor', models.BigIntegerField()),
-                ('status', models.CharField(max_length=20)),
-                ('charity', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='projects', to='catalog.charity')),
+                ("id", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("name", models.CharField(max_length=200)),
+                ("category", models.CharField(max_length=50)),
+                ("region", models.CharField(max_length=10)),
+                ("currency", models.CharField(max_length=3)),
+                ("goal_minor", models.BigIntegerField()),
+                ("status", models.CharField(max_length=20)),
+                (
+                    "charity",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="projects",
+                        to="catalog.charity",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='Pledge',
+            name="Pledge",
             fields=[
-                ('id', models.CharField(max_length=100, primary_key=True, serialize=False)),
-                ('product_id', models.CharField(blank=True, max_length=100, null=True)),
-                ('kind', models.CharField(choices=[('percent', "percent of the line's net"), ('fixed', 'fixed amount per item')], max_length=10)),
-                ('basis_points', models.IntegerField(null=True)),
-                ('amount_minor', models.BigIntegerField(null=True)),
-                ('currency', models.CharField(max_length=3, null=True)),
-                ('max_per_line_minor', models.BigIntegerField(null=True)),
-                ('valid_from', models.DateTimeField()),
-                ('valid_to', models.DateTimeField(null=True)),
-                ('merchant', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='catalog.merchant')),
-                ('project', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='pledges', to='catalog.project')),
+                ("id", models.CharField(max_length=100, primary_key=True, serialize=False)),
+                ("product_id", models.CharField(blank=True, max_length=100, null=True)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("percent", "percent of the line's net"),
+                            ("fixed", "fixed amount per item"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("basis_points", models.IntegerField(null=True)),
+                ("amount_minor", models.BigIntegerField(null=True)),
+                ("currency", models.CharField(max_length=3, null=True)),
+                ("max_per_line_minor", models.BigIntegerField(null=True)),
+                ("valid_from", models.DateTimeField()),
+                ("valid_to", models.DateTimeField(null=True)),
+                (
+                    "merchant",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="catalog.merchant",
+                    ),
+                ),
+                (
+                    "project",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="pledges",
+                        to="catalog.project",
+                    ),
+                ),
             ],
             options={
-                'indexes': [models.Index(fields=['merchant', 'product_id'], name='catalog_ple_merchan_07c811_idx')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('valid_to__isnull', True), ('valid_to__gt', models.F('valid_from')), _connector='OR'), name='pledge_window_not_empty'), models.CheckConstraint(condition=models.Q(models.Q(('basis_points__gte', 1), ('basis_points__lte', 10000), ('kind', 'percent')), models.Q(('amount_minor__gte', 0), ('currency__isnull', False), ('kind', 'fixed')), _connector='OR'), name='pledge_terms_complete')],
+                "indexes": [
+                    models.Index(
+                        fields=["merchant", "product_id"], name="catalog_ple_merchan_07c811_idx"
+                    )
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("valid_to__isnull", True),
+                            ("valid_to__gt", models.F("valid_from")),
+                            _connector="OR",
+                        ),
+                        name="pledge_window_not_empty",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(
+                                ("basis_points__gte", 1),
+                                ("basis_points__lte", 10000),
+                                ("kind", "percent"),
+                            ),
+                            models.Q(
+                                ("amount_minor__gte", 0),
+                                ("currency__isnull", False),
+                                ("kind", "fixed"),
+                            ),
+                            _connector="OR",
+                        ),
+                        name="pledge_terms_complete",
+                    ),
+                ],
             },
         ),
     ]

@@ -4,101 +4,157 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=200, unique=True)),
-                ('type', models.CharField(max_length=10)),
-                ('order_line_id', models.BigIntegerField()),
-                ('occurred_at_us', models.BigIntegerField()),
-                ('refund_minor', models.BigIntegerField(null=True)),
-                ('fingerprint', models.BigIntegerField()),
-                ('run_id', models.BigIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=200, unique=True)),
+                ("type", models.CharField(max_length=10)),
+                ("order_line_id", models.BigIntegerField()),
+                ("occurred_at_us", models.BigIntegerField()),
+                ("refund_minor", models.BigIntegerField(null=True)),
+                ("fingerprint", models.BigIntegerField()),
+                ("run_id", models.BigIntegerField()),
             ],
         ),
         migrations.CreateModel(
-            name='IngestRun',
+            name="IngestRun",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('source', models.CharField(max_length=500)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('finished_at', models.DateTimeField(null=True)),
-                ('counts', models.JSONField(default=dict)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("source", models.CharField(max_length=500)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("finished_at", models.DateTimeField(null=True)),
+                ("counts", models.JSONField(default=dict)),
             ],
         ),
         migrations.CreateModel(
-            name='OrderLine',
+            name="OrderLine",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('order_id', models.CharField(max_length=100)),
-                ('line_id', models.CharField(max_length=100)),
-                ('merchant_id', models.CharField(max_length=100)),
-                ('product_id', models.CharField(max_length=100)),
-                ('currency', models.CharField(max_length=3)),
-                ('quantity', models.BigIntegerField()),
-                ('unit_price_minor', models.BigIntegerField()),
-                ('discount_minor', models.BigIntegerField()),
-                ('net_minor', models.BigIntegerField()),
-                ('buyer_id', models.CharField(max_length=100, null=True)),
-                ('campaign_id', models.CharField(max_length=100, null=True)),
-                ('livestream_id', models.CharField(max_length=100, null=True)),
-                ('paid_at_us', models.BigIntegerField()),
-                ('pledge_id', models.CharField(max_length=100, null=True)),
-                ('project_id', models.CharField(max_length=100, null=True)),
-                ('charity_id', models.CharField(max_length=100, null=True)),
-                ('donation_minor', models.BigIntegerField()),
-                ('refunded_minor', models.BigIntegerField(default=0)),
-                ('reversed_minor', models.BigIntegerField(default=0)),
-                ('status', models.CharField(choices=[('pending', 'pending'), ('completed', 'completed'), ('cancelled', 'cancelled')], default='pending', max_length=10)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("order_id", models.CharField(max_length=100)),
+                ("line_id", models.CharField(max_length=100)),
+                ("merchant_id", models.CharField(max_length=100)),
+                ("product_id", models.CharField(max_length=100)),
+                ("currency", models.CharField(max_length=3)),
+                ("quantity", models.BigIntegerField()),
+                ("unit_price_minor", models.BigIntegerField()),
+                ("discount_minor", models.BigIntegerField()),
+                ("net_minor", models.BigIntegerField()),
+                ("buyer_id", models.CharField(max_length=100, null=True)),
+                ("campaign_id", models.CharField(max_length=100, null=True)),
+                ("livestream_id", models.CharField(max_length=100, null=True)),
+                ("paid_at_us", models.BigIntegerField()),
+                ("pledge_id", models.CharField(max_length=100, null=True)),
+                ("project_id", models.CharField(max_length=100, null=True)),
+                ("charity_id", models.CharField(max_length=100, null=True)),
+                ("donation_minor", models.BigIntegerField()),
+                ("refunded_minor", models.BigIntegerField(default=0)),
+                ("reversed_minor", models.BigIntegerField(default=0)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "pending"),
+                            ("completed", "completed"),
+                            ("cancelled", "cancelled"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('order_id', 'line_id'), name='one_line'), models.CheckConstraint(condition=models.Q(('refunded_minor__gte', 0), ('refunded_minor__lte', models.F('net_minor'))), name='refunds_within_net'), models.CheckConstraint(condition=models.Q(('reversed_minor__gte', 0), ('reversed_minor__lte', models.F('donation_minor'))), name='reversal_within_donation')],
+                "constraints": [
+                    models.UniqueConstraint(fields=("order_id", "line_id"), name="one_line"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("refunded_minor__gte", 0),
+                            ("refunded_minor__lte", models.F("net_minor")),
+                        ),
+                        name="refunds_within_net",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("reversed_minor__gte", 0),
+                            ("reversed_minor__lte", models.F("donation_minor")),
+                        ),
+                        name="reversal_within_donation",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ParkedEvent',
+            name="ParkedEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('event_id', models.CharField(max_length=200, unique=True)),
-                ('fingerprint', models.BigIntegerField()),
-                ('type', models.CharField(max_length=10)),
-                ('order_id', models.CharField(max_length=100)),
-                ('line_id', models.CharField(max_length=100)),
-                ('occurred_at_us', models.BigIntegerField()),
-                ('merchant_id', models.CharField(max_length=100, null=True)),
-                ('product_id', models.CharField(max_length=100, null=True)),
-                ('currency', models.CharField(max_length=3, null=True)),
-                ('refund_minor', models.BigIntegerField(null=True)),
-                ('run_id', models.BigIntegerField()),
-                ('source_line', models.BigIntegerField()),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("event_id", models.CharField(max_length=200, unique=True)),
+                ("fingerprint", models.BigIntegerField()),
+                ("type", models.CharField(max_length=10)),
+                ("order_id", models.CharField(max_length=100)),
+                ("line_id", models.CharField(max_length=100)),
+                ("occurred_at_us", models.BigIntegerField()),
+                ("merchant_id", models.CharField(max_length=100, null=True)),
+                ("product_id", models.CharField(max_length=100, null=True)),
+                ("currency", models.CharField(max_length=3, null=True)),
+                ("refund_minor", models.BigIntegerField(null=True)),
+                ("run_id", models.BigIntegerField()),
+                ("source_line", models.BigIntegerField()),
             ],
             options={
-                'indexes': [models.Index(fields=['order_id', 'line_id'], name='donations_p_order_i_babfbf_idx')],
+                "indexes": [
+                    models.Index(
+                        fields=["order_id", "line_id"], name="donations_p_order_i_babfbf_idx"
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ProjectTotals',
+            name="ProjectTotals",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('project_id', models.CharField(max_length=100)),
-                ('currency', models.CharField(max_length=3)),
-                ('donations', models.BigIntegerField(default=0)),
-                ('pledged_minor', models.BigIntegerField(default=0)),
-                ('reversed_minor', models.BigIntegerField(default=0)),
-                ('confirmed_minor', models.BigIntegerField(default=0)),
-                ('pending_minor', models.BigIntegerField(default=0)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("project_id", models.CharField(max_length=100)),
+                ("currency", models.CharField(max_length=3)),
+                ("donations", models.BigIntegerField(default=0)),
+                ("pledged_minor", models.BigIntegerField(default=0)),
+                ("reversed_minor", models.BigIntegerField(default=0)),
+                ("confirmed_minor", models.BigIntegerField(default=0)),
+                ("pending_minor", models.BigIntegerField(default=0)),
             ],
             options={
-                'verbose_name_plural': 'project totals',
-                'constraints': [models.UniqueConstraint(fields=('project_id', 'currency'), name='one_total')],
+                "verbose_name_plural": "project totals",
+                "constraints": [
+                    models.UniqueConstraint(fields=("project_id", "currency"), name="one_total")
+                ],
             },
         ),
     ]

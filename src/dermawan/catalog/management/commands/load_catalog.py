@@ -38,7 +38,9 @@ class Command(DermawanCommand):
     def render(self, document: dict[str, Any]) -> str:
         if "errors" in document:
             lines = [f"Catalog refused, nothing written ({len(document['errors'])} error(s)):"]
-            lines += [f"  {e['id'] or '-'}: {e['reason']}: {e['message']}" for e in document["errors"]]
+            lines += [
+                f"  {e['id'] or '-'}: {e['reason']}: {e['message']}" for e in document["errors"]
+            ]
             return "\n".join(lines)
         return "Catalog loaded: " + ", ".join(f"{n} {name}" for name, n in document.items())
 

@@ -24,7 +24,15 @@ class Command(DermawanCommand):
         if not rows:
             return "No donations yet."
         table = Table(title="Goods for Good: donations per project")
-        for heading in ("project", "donations", "pledged", "reversed", "net", "confirmed", "pending"):
+        for heading in (
+            "project",
+            "donations",
+            "pledged",
+            "reversed",
+            "net",
+            "confirmed",
+            "pending",
+        ):
             table.add_column(heading, justify="left" if heading == "project" else "right")
         for r in rows:
             money = [
