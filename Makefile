@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 DEMO_DIR ?= var/demo
 DEMO_EVENTS ?= 200000
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test test-sqlite test-postgres lint bench install clean
 
@@ -24,7 +25,8 @@ install: $(STAMP)
 demo: $(STAMP)
 	@mkdir -p $(DEMO_DIR)
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan migrate
-	$(BIN)/dermawan simulate --events $(DEMO_EVENTS) --seed 1111 --out $(DEMO_DIR)/input
+	$(BIN)/dermawan simulate --events $(DEMO_EVENTS) --seed 1111 --out $(DEMO_DIR)/input \
+		--start 2026-11-05T00:00:00+07:00 --days 7
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan load-catalog $(DEMO_DIR)/input/catalog.json
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan ingest $(DEMO_DIR)/input/events.jsonl \
 		--rejects $(DEMO_DIR)/rejects.jsonl
