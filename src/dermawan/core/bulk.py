@@ -26,16 +26,38 @@ def raw_cursor() -> Any:
     return connection.connection.cursor()
 
 
+# Tables whose ids the engine reserves in bulk step their PostgreSQL identity
+# sequence by this much (migrations call ``id_blocks_sql``): one nextval then
+# reserves a block of ids, and concurrent writers can never share one.
+ID_BLOCK = 1024
+
+
+def id_blocks_sql(table: str) -> str:
+    return f"ALTER TABLE {table} ALTER COLUMN id SET INCREMENT BY {ID_BLOCK}"
+
+
+_increments: dict[str, int] = {}
+
+
 def allocate_ids(cursor: Any, table: str, count: int) -> list[int]:
     """``count`` fresh primary keys for ``table``, reserved in bulk."""
     if count == 0:
         return []
     if connection.vendor == "postgresql":
+        step = _increments.get(table)
+        if step is None:
+            cursor.execute(
+                "SELECT increment_by FROM pg_sequences "
+                "WHERE schemaname || '.' || sequencename = pg_get_serial_sequence(%s, 'id')",
+                (table,),
+            )
+            step = _increments[table] = cursor.fetchone()[0]
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            (table, count),
+            (table, -(-count // step)),
         )
-        return [row[0] for row in cursor.fetchall()]
+        ids = [first + offset for (first,) in cursor.fetchall() for offset in range(step)]
+        return ids[:count]
     # SQLite: the engine's transaction holds the write lock (BEGIN IMMEDIATE),
     # so nobody else can take these ids; sqlite_sequence keeps AUTOINCREMENT's
     # promise never to reuse an id.
@@ -45,7 +67,6 @@ def allocate_ids(cursor: Any, table: str, count: int) -> list[int]:
         (table,),
     )
     first = cursor.fetchone()[0] + 1
-    cursor.execute("UPDATE sqlite_sequence SET seq = ? WHERE name = ?", (first + count - 1, table))
     return list(range(first, first + count))
 
 

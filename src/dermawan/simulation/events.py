@@ -52,7 +52,7 @@ INTEGER_FIELDS = frozenset({"quantity", "unit_price_minor", "discount_minor", "r
 DUPLICATE_RATE = 0.01  # of records: a recent event sent again
 OUT_OF_ORDER_RATE = 0.045  # of lines with later events: ~2% of records arrive before their paid
 HORIZON = 50_000  # most records between two events of a line (bounds memory)
-BATCH = 8192
+BATCH = 1024
 RELEASE_SPREAD = 8  # a held-back paid arrives within this many records of its later event
 RECENT_LINES = 256  # paid lines an invalid event may target
 

@@ -56,8 +56,20 @@ class JsonlWriter(_Staged):
         self._file: IO[bytes] = open(self._temporary, "wb", buffering=1 << 20)  # noqa: SIM115
 
     def write(self, batch: list[Event]) -> None:
-        dumps, newline = orjson.dumps, orjson.OPT_APPEND_NEWLINE
-        self._file.write(b"".join([dumps(event, option=newline) for event in batch]))
+        if not batch:
+            return
+        # One orjson call for the whole batch, then the array turned into lines:
+        # twice as fast as a call per event, and it spares the allocator the
+        # churn of thousands of small buffers (which cost page faults). Events
+        # are flat objects, so "},{" only separates them, unless a string
+        # holds it: the count tells, and then each event is dumped alone.
+        array = orjson.dumps(batch)
+        if array.count(b"},{") == len(batch) - 1:
+            self._file.write(array[1:-1].replace(b"},{", b"}\n{"))
+            self._file.write(b"\n")
+        else:
+            newline = orjson.OPT_APPEND_NEWLINE
+            self._file.write(b"".join([orjson.dumps(event, option=newline) for event in batch]))
 
     def close(self) -> None:
         self._file.close()

@@ -1,0 +1,83 @@
+"""What every benchmark shares: fresh databases, the dermawan command, timing.
+
+Benchmarks print their figure and the ratio to a baseline measured in the
+same run on the same rows; they are scripts, never timed unit tests.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "DERMAWAN_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+BENCH_DATABASE = "dermawan_bench"
+
+
+def dermawan(database_url: str, *args: str) -> tuple[dict[str, Any], float, int]:
+    """Run ``dermawan ARGS --json``: its JSON, wall seconds, and peak RSS in MiB."""
+    env = dict(os.environ, DERMAWAN_DATABASE_URL=database_url)
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "dermawan", *args, "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    # wait4 reports the peak RSS of this child (and, folded in, its reader).
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    out = process.stdout.read() if process.stdout else ""
+    err = process.stderr.read() if process.stderr else ""
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"dermawan {' '.join(args)} failed ({code}):\n{err}{out}")
+    return json.loads(out), seconds, usage.ru_maxrss // 1024
+
+
+@contextmanager
+def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
+    """A new, migrated database: a SQLite file, or a PostgreSQL database."""
+    if kind == "sqlite":
+        path = workdir / "bench.sqlite3"
+        for leftover in workdir.glob("bench.sqlite3*"):
+            leftover.unlink()
+        url = f"sqlite:///{path}"
+    else:
+        import psycopg
+
+        with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
+            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DATABASE
+    dermawan(url, "migrate")
+    yield url
+
+
+def simulate(events: int, seed: int, out: Path) -> Path:
+    """A synthetic catalog and event file (reused when already there)."""
+    marker = out / f".done-{events}-{seed}"
+    if not marker.exists():
+        out.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            [sys.executable, "-m", "dermawan", "simulate", "--events", str(events),
+             "--seed", str(seed), "--out", str(out)],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )  # fmt: skip
+        marker.touch()
+    return out
+
+
+def peak_rss_mib() -> int:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024
