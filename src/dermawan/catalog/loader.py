@@ -62,9 +62,9 @@ def load_catalog(document: Any) -> dict[str, int]:
     """
     parsed = _parse(document)
     with transaction.atomic():
-        if not parsed.errors:
-            _check_references(parsed)
-            _check_pledges_against_database(parsed)
+        # Every record that parsed is checked too, so one refusal lists every error.
+        _check_references(parsed)
+        _check_pledges_against_database(parsed)
         if parsed.errors:
             raise CatalogRefused(parsed.errors)
         _write(parsed)

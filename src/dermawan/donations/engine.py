@@ -215,7 +215,7 @@ class _Batch:
             effect = follow_up(line, event)
         except Invalid as invalid:
             # Rejected events are not remembered: sent again, judged again.
-            del self.known[event.event_id]
+            self.known.pop(event.event_id, None)
             message = invalid.message
             if parked.run_id is not None and parked.run_id != self.engine.run_id:
                 message = f"parked by ingest run {parked.run_id}; when its paid came: {message}"
