@@ -122,12 +122,24 @@ class _Batch:
             self.cursor, "SELECT event_id, fingerprint FROM donations_event WHERE", "event_id", ids
         ):
             self.known[event_id] = fp
-        for event_id, fp in bulk.select_in(
-            self.cursor,
-            "SELECT event_id, fingerprint FROM donations_parkedevent WHERE",
-            "event_id",
-            ids,
-        ):
+        # Few events wait at any time: reading them all beats probing the
+        # index once per event of the batch.
+        self.cursor.execute(
+            "SELECT count(*) FROM (SELECT 1 FROM donations_parkedevent LIMIT %d) waiting"
+            % (len(ids) + 1)
+        )
+        if self.cursor.fetchone()[0] <= len(ids) // 8:
+            self.cursor.execute("SELECT event_id, fingerprint FROM donations_parkedevent")
+            wanted = set(ids)
+            parked = [row for row in self.cursor.fetchall() if row[0] in wanted]
+        else:
+            parked = bulk.select_in(
+                self.cursor,
+                "SELECT event_id, fingerprint FROM donations_parkedevent WHERE",
+                "event_id",
+                ids,
+            )
+        for event_id, fp in parked:
             self.known[event_id] = fp
         keys = list({e.line_key for e in self.events})
         select_lines = (
