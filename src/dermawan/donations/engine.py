@@ -125,8 +125,7 @@ class _Batch:
         # Few events wait at any time: reading them all beats probing the
         # index once per event of the batch.
         self.cursor.execute(
-            "SELECT count(*) FROM (SELECT 1 FROM donations_parkedevent LIMIT %d) waiting"
-            % (len(ids) + 1)
+            f"SELECT count(*) FROM (SELECT 1 FROM donations_parkedevent LIMIT {len(ids) + 1}) w"
         )
         if self.cursor.fetchone()[0] <= len(ids) // 8:
             self.cursor.execute("SELECT event_id, fingerprint FROM donations_parkedevent")

@@ -127,6 +127,7 @@ def open_source(path: Path, file_format: str | None = None) -> Source:
             _check_text(path)
             if file_format == "csv":
                 _check_csv_header(path)
+            _check_not_truncated(path, file_format)
     except OSError as error:
         raise UnreadableSource(f"{path}: {error.strerror or error}") from error
     return Source(path, file_format)
@@ -154,6 +155,42 @@ def _check_text(path: Path) -> None:
             decoder.decode(b"", final=True)
         except UnicodeDecodeError as error:
             raise UnreadableSource(f"{path}: truncated in the middle of a character") from error
+
+
+def _last_line(path: Path) -> bytes | None:
+    """The file's last line when it does not end with a newline, else None."""
+    with path.open("rb") as stream:
+        size = stream.seek(0, 2)
+        if size == 0:
+            return None
+        stream.seek(max(0, size - SCAN_CHUNK))
+        tail = stream.read()
+    if tail.endswith(b"\n"):
+        return None
+    return tail.rsplit(b"\n", 1)[-1]
+
+
+def _check_not_truncated(path: Path, file_format: str) -> None:
+    """A last record cut off mid-way, with no newline after it, is a truncated file."""
+    last = _last_line(path)
+    if last is None or not last.strip():
+        return
+    if file_format == "jsonl":
+        try:
+            orjson.loads(last)
+        except orjson.JSONDecodeError:
+            raise UnreadableSource(
+                f"{path}: truncated (the last line ends mid-record, with no newline)"
+            ) from None
+    else:
+        with path.open(encoding="utf-8-sig", newline="") as stream:
+            width = len(next(csv.reader(stream)))
+        cells = next(csv.reader([last.decode("utf-8", "replace")]), [])
+        if len(cells) < width:
+            raise UnreadableSource(
+                f"{path}: truncated (the last record has {len(cells)} of {width} cells, "
+                "with no newline)"
+            )
 
 
 def _check_csv_header(path: Path) -> None:
