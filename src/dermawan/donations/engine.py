@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 
@@ -122,24 +123,6 @@ class _Batch:
             self.cursor, "SELECT event_id, fingerprint FROM donations_event WHERE", "event_id", ids
         ):
             self.known[event_id] = fp
-        # Few events wait at any time: reading them all beats probing the
-        # index once per event of the batch.
-        self.cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM donations_parkedevent LIMIT {len(ids) + 1}) w"
-        )
-        if self.cursor.fetchone()[0] <= len(ids) // 8:
-            self.cursor.execute("SELECT event_id, fingerprint FROM donations_parkedevent")
-            wanted = set(ids)
-            parked = [row for row in self.cursor.fetchall() if row[0] in wanted]
-        else:
-            parked = bulk.select_in(
-                self.cursor,
-                "SELECT event_id, fingerprint FROM donations_parkedevent WHERE",
-                "event_id",
-                ids,
-            )
-        for event_id, fp in parked:
-            self.known[event_id] = fp
         keys = list({e.line_key for e in self.events})
         select_lines = (
             f"SELECT order_id, line_id, {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE"
@@ -147,20 +130,41 @@ class _Batch:
         for row in bulk.select_pairs_in(self.cursor, select_lines, ("order_id", "line_id"), keys):
             line = Line.from_row(row[2:])
             self.lines[(line.order_id, line.line_id)] = line
-        unpaid = [key for key in keys if key not in self.lines]
-        select_parked = (
-            f"SELECT order_id, line_id, id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent"
-            " WHERE"
-        )
-        rows = bulk.select_pairs_in(self.cursor, select_parked, ("order_id", "line_id"), unpaid)
-        for row in sorted(rows, key=lambda r: r[2]):  # by id: arrival order
-            (_, _, row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
+        unpaid = {key for key in keys if key not in self.lines}
+        for row in self.parked_rows(ids, unpaid):
+            (row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
              currency, refund, run_id, source_line) = row  # fmt: skip
-            event = OrderEvent(
-                event_id, kind, order_id, line_id, at, merchant_id, product_id, currency,
-                None, None, None, refund, None, None, None, fp, source_line,
-            )  # fmt: skip
-            self.waiting[(order_id, line_id)].append(_Parked(event, row_id, run_id))
+            self.known[event_id] = fp
+            if (order_id, line_id) in unpaid:
+                event = OrderEvent(
+                    event_id, kind, order_id, line_id, at, merchant_id, product_id, currency,
+                    None, None, None, refund, None, None, None, fp, source_line,
+                )  # fmt: skip
+                self.waiting[(order_id, line_id)].append(_Parked(event, row_id, run_id))
+
+    def parked_rows(self, ids: list[str], unpaid: set[tuple[str, str]]) -> list[tuple[Any, ...]]:
+        """Stored parked events with one of ``ids`` or on an ``unpaid`` line, by arrival."""
+        select = f"SELECT id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent"
+        # Few events wait at any time: reading them all beats probing the
+        # indexes once per event of the batch.
+        self.cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM donations_parkedevent LIMIT {len(ids) + 1}) w"
+        )
+        if self.cursor.fetchone()[0] <= len(ids) // 8:
+            self.cursor.execute(select)
+            wanted = set(ids)
+            rows = [r for r in self.cursor.fetchall() if r[1] in wanted or r[4:6] in unpaid]
+        else:
+            by_id = bulk.select_in(self.cursor, f"{select} WHERE", "event_id", ids)
+            by_line = bulk.select_pairs_in(
+                self.cursor,
+                f"SELECT order_id, line_id, id, {', '.join(PARKED_COLUMNS)}"
+                " FROM donations_parkedevent WHERE",
+                ("order_id", "line_id"),
+                sorted(unpaid),
+            )
+            rows = list({r[0]: r for r in by_id + [r[2:] for r in by_line]}.values())
+        return sorted(rows, key=lambda r: r[0])  # by id: arrival order
 
     # 2. decide -------------------------------------------------------------
 

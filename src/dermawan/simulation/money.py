@@ -8,6 +8,7 @@ from __future__ import annotations
 
 # ISO 4217 exponents of the currencies the simulation uses (all known to the platform).
 EXPONENTS: dict[str, int] = {"IDR": 2, "SGD": 2, "MYR": 2, "USD": 2, "CNY": 2, "JPY": 0}
+MINOR_PER_UNIT: dict[str, int] = {code: 10**exponent for code, exponent in EXPONENTS.items()}
 
 # Rough rupiah per major unit; realism only needs the right order of magnitude.
 RUPIAH_PER_UNIT: dict[str, int] = {
@@ -26,11 +27,11 @@ def from_rupiah(rupiah: int, currency: str) -> int:
     IDR keeps whole hundreds of rupiah, JPY whole tens of yen, the others end in 9
     cents (4.99) once above one unit.
     """
-    exponent = EXPONENTS[currency]
+    scale = MINOR_PER_UNIT[currency]
     if currency == "IDR":
-        return max(100, (rupiah + 50) // 100 * 100) * 10**exponent
-    minor = rupiah * 10**exponent // RUPIAH_PER_UNIT[currency]
-    if exponent == 0:
+        return max(100, (rupiah + 50) // 100 * 100) * scale
+    minor = rupiah * scale // RUPIAH_PER_UNIT[currency]
+    if scale == 1:
         return max(10, (minor + 5) // 10 * 10)
     if minor >= 100:
         return (minor + 5) // 10 * 10 - 1
@@ -39,9 +40,9 @@ def from_rupiah(rupiah: int, currency: str) -> int:
 
 def small_amount(rupiah: int, currency: str) -> int:
     """A voucher, cap or per-item pledge of about ``rupiah``, as a round amount."""
-    exponent = EXPONENTS[currency]
+    scale = MINOR_PER_UNIT[currency]
     if currency == "IDR":
-        return rupiah * 10**exponent
-    minor = rupiah * 10**exponent // RUPIAH_PER_UNIT[currency]
+        return rupiah * scale
+    minor = rupiah * scale // RUPIAH_PER_UNIT[currency]
     step = 10 if minor >= 100 else 1
     return max(1, minor // step * step)

@@ -9,21 +9,27 @@ from __future__ import annotations
 import csv
 import os
 from pathlib import Path
-from typing import IO, Protocol
+from typing import IO, TYPE_CHECKING, Protocol
 
 import orjson
-import pyarrow as pa
-import pyarrow.parquet as pq
 
 from dermawan.simulation.events import FIELDS, INTEGER_FIELDS
 from dermawan.simulation.invalid import Event
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 FORMATS = ("jsonl", "csv", "parquet")
 ROW_GROUP = 100_000
 
-SCHEMA = pa.schema(
-    [pa.field(name, pa.int64() if name in INTEGER_FIELDS else pa.string()) for name in FIELDS]
-)
+
+def parquet_schema() -> pa.Schema:
+    """Every field nullable; amounts int64, the rest strings."""
+    import pyarrow as pa  # only Parquet runs pay for loading Arrow
+
+    return pa.schema(
+        [pa.field(name, pa.int64() if name in INTEGER_FIELDS else pa.string()) for name in FIELDS]
+    )
 
 
 class EventWriter(Protocol):
@@ -111,23 +117,30 @@ class ParquetWriter(_Staged):
     """
 
     def __init__(self, path: Path) -> None:
+        import pyarrow.parquet as pq
+
         super().__init__(path)
-        self._writer = pq.ParquetWriter(self._temporary, SCHEMA)
+        self._schema = parquet_schema()
+        self._writer = pq.ParquetWriter(self._temporary, self._schema)
         self._pending: list[pa.RecordBatch] = []
         self._rows = 0
 
     def write(self, batch: list[Event]) -> None:
+        import pyarrow as pa
+
         columns = [
             pa.array([event.get(name) for event in batch], type=column.type)
-            for name, column in zip(FIELDS, SCHEMA, strict=True)
+            for name, column in zip(FIELDS, self._schema, strict=True)
         ]
-        self._pending.append(pa.RecordBatch.from_arrays(columns, schema=SCHEMA))
+        self._pending.append(pa.RecordBatch.from_arrays(columns, schema=self._schema))
         self._rows += len(batch)
         if self._rows >= ROW_GROUP:
             self._flush(ROW_GROUP)
 
     def _flush(self, rows: int) -> None:
-        table = pa.Table.from_batches(self._pending, schema=SCHEMA)
+        import pyarrow as pa
+
+        table = pa.Table.from_batches(self._pending, schema=self._schema)
         head, rest = table.slice(0, rows), table.slice(rows)
         self._writer.write_table(head, row_group_size=ROW_GROUP)
         self._pending = rest.to_batches() if rest.num_rows else []
