@@ -55,6 +55,8 @@ class Rejection:
     event_id: str | None
     reason: str
     message: str
+    # Its position in the batch; None for an event parked by an earlier batch.
+    index: int | None = None
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -71,6 +73,12 @@ class BatchOutcome:
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     donations_created: int = 0
+    # Per event of the batch, in order: what became of it (see STATUSES).
+    statuses: list[str] = field(default_factory=list)
+
+
+APPLIED, DUPLICATE, PARKED, REJECTED = "applied", "duplicate", "parked", "rejected"
+STATUSES = (APPLIED, DUPLICATE, PARKED, REJECTED)
 
 
 @dataclass
@@ -78,6 +86,7 @@ class _Parked:
     """An event waiting for its line's paid; ``row_id`` when stored earlier."""
 
     event: OrderEvent
+    index: int | None = None  # position in this batch, when it arrived in it
     row_id: int | None = None
     run_id: int | None = None
 
@@ -140,7 +149,7 @@ class _Batch:
                     event_id, kind, order_id, line_id, at, merchant_id, product_id, currency,
                     None, None, None, refund, None, None, None, fp, source_line,
                 )  # fmt: skip
-                self.waiting[(order_id, line_id)].append(_Parked(event, row_id, run_id))
+                self.waiting[(order_id, line_id)].append(_Parked(event, None, row_id, run_id))
 
     def parked_rows(self, ids: list[str], unpaid: set[tuple[str, str]]) -> list[tuple[Any, ...]]:
         """Stored parked events with one of ``ids`` or on an ``unpaid`` line, by arrival."""
@@ -170,50 +179,58 @@ class _Batch:
 
     def run(self) -> BatchOutcome:
         self.load()
-        for event in self.events:
-            self.decide(event)
+        self.outcome.statuses = [PARKED] * len(self.events)
+        for index, event in enumerate(self.events):
+            self.decide(index, event)
         self.write()
         return self.outcome
 
-    def decide(self, event: OrderEvent) -> None:
+    def decide(self, index: int, event: OrderEvent) -> None:
         prior = self.known.get(event.event_id)
         if prior is not None:
             if prior == event.fingerprint:
                 self.outcome.duplicates += 1
+                self.outcome.statuses[index] = DUPLICATE
             else:
-                self.reject(event, "conflict", "this event_id was sent before with other content")
+                self.reject(
+                    index, event, "conflict", "this event_id was sent before with other content"
+                )
             return
         key = event.line_key
         line = self.lines.get(key)
         if event.type == PAID:
             if line is not None:
-                self.reject(event, "conflict", f"line {key[0]}/{key[1]} is already paid")
+                self.reject(index, event, "conflict", f"line {key[0]}/{key[1]} is already paid")
                 return
             try:
                 line, effect = open_line(event, self.engine.pledges)
             except Invalid as invalid:
-                self.reject(event, invalid.reason, invalid.message)
+                self.reject(index, event, invalid.reason, invalid.message)
                 return
             self.lines[key] = line
             self.new_lines.append(line)
             if line.donation_minor:
                 self.outcome.donations_created += 1
-            self.accept(event, line, effect)
+            self.accept(index, event, line, effect)
             for parked in self.waiting.pop(key, ()):
                 self.unpark(parked, line)
         elif line is None:
             self.known[event.event_id] = event.fingerprint
-            self.waiting[key].append(_Parked(event))
+            self.waiting[key].append(_Parked(event, index))
             self.parked_now[event.event_id] = event
         else:
             try:
                 effect = follow_up(line, event)
             except Invalid as invalid:
-                self.reject(event, invalid.reason, invalid.message)
+                self.reject(index, event, invalid.reason, invalid.message)
                 return
-            self.accept(event, line, effect)
+            self.accept(index, event, line, effect)
 
-    def accept(self, event: OrderEvent, line: Line, effect: Effect | None) -> None:
+    def accept(
+        self, index: int | None, event: OrderEvent, line: Line, effect: Effect | None
+    ) -> None:
+        if index is not None:
+            self.outcome.statuses[index] = APPLIED
         self.known[event.event_id] = event.fingerprint
         if effect is not None:
             self.effects.append((effect, line, len(self.applied)))
@@ -234,12 +251,16 @@ class _Batch:
             message = invalid.message
             if parked.run_id is not None and parked.run_id != self.engine.run_id:
                 message = f"parked by ingest run {parked.run_id}; when its paid came: {message}"
-            self.reject(event, invalid.reason, message)
+            self.reject(parked.index, event, invalid.reason, message)
             return
-        self.accept(event, line, effect)
+        self.accept(parked.index, event, line, effect)
 
-    def reject(self, event: OrderEvent, reason: str, message: str) -> None:
-        self.outcome.rejected.append(Rejection(event.source_line, event.event_id, reason, message))
+    def reject(self, index: int | None, event: OrderEvent, reason: str, message: str) -> None:
+        if index is not None:
+            self.outcome.statuses[index] = REJECTED
+        self.outcome.rejected.append(
+            Rejection(event.source_line, event.event_id, reason, message, index)
+        )
 
     # 3. write --------------------------------------------------------------
 
