@@ -20,7 +20,8 @@ from typing import Any
 POSTGRES_ADMIN_URL = os.environ.get(
     "DERMAWAN_BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
 )
-BENCH_DATABASE = "dermawan_bench"
+# One database per benchmark script, so two benchmarks never share one.
+BENCH_NAME = Path(sys.argv[0]).stem or "bench"
 
 
 def dermawan(database_url: str, *args: str) -> tuple[dict[str, Any], float, int]:
@@ -49,17 +50,18 @@ def dermawan(database_url: str, *args: str) -> tuple[dict[str, Any], float, int]
 def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
     """A new, migrated database: a SQLite file, or a PostgreSQL database."""
     if kind == "sqlite":
-        path = workdir / "bench.sqlite3"
-        for leftover in workdir.glob("bench.sqlite3*"):
+        path = workdir / f"{BENCH_NAME}.sqlite3"
+        for leftover in workdir.glob(f"{BENCH_NAME}.sqlite3*"):
             leftover.unlink()
         url = f"sqlite:///{path}"
     else:
         import psycopg
 
+        name = f"dermawan_bench_{BENCH_NAME}"
         with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
-            admin.execute(f"DROP DATABASE IF EXISTS {BENCH_DATABASE} WITH (FORCE)")
-            admin.execute(f"CREATE DATABASE {BENCH_DATABASE}")
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + BENCH_DATABASE
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            admin.execute(f'CREATE DATABASE "{name}"')
+        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + "/" + name
     dermawan(url, "migrate")
     yield url
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import dermawan, fresh_database, simulate  # noqa: E402
+from common import dermawan, fresh_database, simulate
 
 FIELDS = (
     "event_id", "type", "order_id", "line_id", "occurred_at", "merchant_id", "product_id",
@@ -64,9 +64,10 @@ def baseline(kind: str, url: str, events: Path) -> float:
             connection.execute(f"CREATE TABLE baseline ({columns})")
             connection.commit()
             started = time.perf_counter()
-            with connection.cursor() as cursor, cursor.copy(
-                f"COPY baseline ({', '.join(FIELDS)}) FROM STDIN"
-            ) as copy:
+            with (
+                connection.cursor() as cursor,
+                cursor.copy(f"COPY baseline ({', '.join(FIELDS)}) FROM STDIN") as copy,
+            ):
                 for row in rows(events):
                     copy.write_row(row)
     return time.perf_counter() - started

@@ -1,0 +1,159 @@
+"""Benchmark: appending donation leaves to the transparency log, and proving them.
+
+Into a fresh SQLite and a fresh PostgreSQL database: appends N encoded
+donation leaves (default 1,000,000) in batches of the ingest's batch size,
+each batch in its own transaction with a signed tree head, as the engine
+will; then produces P inclusion proofs (default 10,000) of random leaves,
+one at a time, as the API will, and checks them all afterwards. Prints
+leaves/s beside a baseline measured in the same run on the same leaves: bare
+SHA-256 of each leaf in Python. The ratio is the log's time over the
+baseline's.
+
+    python bench/log.py [--leaves N] [--proofs P] [--databases sqlite,postgresql]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import os
+import random
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import common
+from common import fresh_database, peak_rss_mib
+
+# A database and a directory of its own, so it may run beside bench/ingest.py.
+common.BENCH_DATABASE = "dermawan_bench_log"
+
+BATCH = 50_000  # dermawan.donations.ingest.DEFAULT_BATCH_SIZE
+
+
+def donation_leaves(count: int, seed: int) -> list[bytes]:
+    from dermawan.transparency.leaves import DonationLeaf, PledgeTerms, buyer_hash
+
+    rng = random.Random(seed)
+    terms = PledgeTerms("pledge-1", 500, None, None, 100_000, 1_793_000_000_000_000, None)
+    salt = rng.randbytes(32)
+    kinds = ("pledged", "pledged", "confirmed", "reversed")
+    return [
+        DonationLeaf(
+            kind=kinds[i % 4],
+            occurred_at_us=1_794_500_000_000_000 + i * 1_000,
+            amount_minor=rng.randrange(100, 1_000_000),
+            currency="IDR",
+            event_id=f"evt-{i:012d}",
+            order_id=f"ord-{i // 3:010d}",
+            line_id=str(i % 3),
+            project_id=f"proj-{i % 500:04d}",
+            charity_id=f"char-{i % 50:03d}",
+            pledge=terms,
+            buyer_hash=buyer_hash(salt, f"buyer-{rng.randrange(1_000_000)}"),
+        ).encode()
+        for i in range(count)
+    ]
+
+
+def run(count: int, proofs: int, seed: int) -> dict[str, Any]:
+    """In a process whose DERMAWAN_DATABASE_URL names the fresh database."""
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")
+    django.setup()
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+    from django.db import transaction
+
+    from dermawan.core import bulk
+    from dermawan.transparency import heads, store
+    from dermawan.transparency.hashing import leaf_hash, verify_inclusion
+
+    leaves = donation_leaves(count, seed)
+    started = time.perf_counter()
+    for leaf in leaves:
+        hashlib.sha256(leaf).digest()
+    baseline = time.perf_counter() - started
+
+    key = Ed25519PrivateKey.generate()
+    started = time.perf_counter()
+    for start in range(0, count, BATCH):
+        with transaction.atomic():
+            cursor = bulk.raw_cursor()
+            store.append(cursor, leaves[start : start + BATCH])
+            heads.sign_current(cursor, key, now_ms=int(time.time() * 1000))
+    appending = time.perf_counter() - started
+
+    rng = random.Random(seed)
+    cursor = bulk.raw_cursor()
+    size = store.size(cursor)
+    indices = [rng.randrange(size) for _ in range(proofs)]
+    started = time.perf_counter()
+    found = [store.inclusion_proof(cursor, index, size) for index in indices]
+    proving = time.perf_counter() - started
+
+    root = store.root(cursor, size)
+    started = time.perf_counter()
+    for index, proof in zip(indices, found, strict=True):
+        assert proof.leaf_hash == leaf_hash(leaves[index])
+        assert verify_inclusion(index, size, proof.leaf_hash, proof.path, root)
+    verifying = time.perf_counter() - started
+    return {
+        "leaves": count,
+        "bytes": sum(map(len, leaves)),
+        "baseline_s": baseline,
+        "append_s": appending,
+        "proofs": proofs,
+        "proof_s": proving,
+        "verify_s": verifying,
+        "path_length": len(found[0].path) if found else 0,
+        "peak_rss_mib": peak_rss_mib(),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--leaves", type=int, default=1_000_000)
+    parser.add_argument("--proofs", type=int, default=10_000)
+    parser.add_argument("--seed", type=int, default=1111)
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--workdir", type=Path, default=Path("bench/out/log"))
+    parser.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        print(json.dumps(run(args.leaves, args.proofs, args.seed)))
+        return
+
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    for kind in args.databases.split(","):
+        with fresh_database(kind, args.workdir) as url:
+            child = subprocess.run(
+                [sys.executable, __file__, "--child", "--leaves", str(args.leaves),
+                 "--proofs", str(args.proofs), "--seed", str(args.seed)],
+                env=dict(os.environ, DERMAWAN_DATABASE_URL=url),
+                capture_output=True, text=True, check=False,
+            )  # fmt: skip
+        if child.returncode != 0:
+            raise SystemExit(f"{kind}: the benchmark failed:\n{child.stderr}")
+        r = json.loads(child.stdout)
+        rate, base = r["leaves"] / r["append_s"], r["leaves"] / r["baseline_s"]
+        print(
+            f"{kind:10s} append {rate:>9,.0f} leaves/s ({r['append_s']:6.1f} s, "
+            f"{-(-r['leaves'] // BATCH)} batches, a signed head each); "
+            f"baseline bare SHA-256 {base:>11,.0f} leaves/s ({r['baseline_s']:5.2f} s); "
+            f"ratio {r['append_s'] / r['baseline_s']:.1f}x the baseline's time"
+        )
+        print(
+            f"{'':10s} inclusion proofs {r['proofs'] / r['proof_s']:>9,.0f} proofs/s "
+            f"({r['proofs']:,} in {r['proof_s']:5.2f} s, {r['path_length']} nodes each), "
+            f"all verified ({r['proofs'] / r['verify_s']:,.0f}/s); "
+            f"{r['bytes'] / r['leaves']:.0f} bytes per leaf; peak RSS {r['peak_rss_mib']} MiB"
+        )
+
+
+if __name__ == "__main__":
+    main()
