@@ -31,7 +31,7 @@ FOREIGN = ("SGD", "MYR", "USD", "CNY", "JPY")
 EXPORT = ("SGD", "MYR", "USD")
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity is equality: each product is made once
 class Product:
     id: str
     currency: str
@@ -69,6 +69,10 @@ def sizes(events: int) -> tuple[int, int]:
     charities = min(MAX_CHARITIES, max(5, events // 200_000))
     merchants = min(MAX_MERCHANTS, max(20, events // 2000))
     return charities, merchants
+
+
+def _square(x: float) -> float:
+    return x * x
 
 
 def slug(text: str) -> str:
@@ -146,7 +150,9 @@ def _charities_and_projects(rng: random.Random, catalog: Catalog, count: int) ->
 def _merchants(rng: random.Random, catalog: Catalog, count: int) -> None:
     merchant_ids = _Ids()
     kinds = sorted(names.SHOP_KINDS)
-    # Zipf-like popularity on a shuffled order: a few shops sell most.
+    # Zipf-like popularity on a shuffled order: a few shops sell much more.
+    # (Only +, * and / on floats, which IEEE 754 rounds the same everywhere:
+    # no pow() whose last bit may differ between C libraries.)
     ranks = list(range(count))
     rng.shuffle(ranks)
     for number in range(count):
@@ -176,7 +182,7 @@ def _merchants(rng: random.Random, catalog: Catalog, count: int) -> None:
                     f"{product_slug}-{number}-{export.lower()}", export, from_rupiah(rupiah, export)
                 )
             )
-        weight = 1.0 / (ranks[number] + 1) ** 0.9
+        weight = 1.0 / (ranks[number] + 5)
         catalog.shops.append(Shop(merchant_id, currency, products, weight))
 
 
@@ -212,7 +218,7 @@ def _windows(rng: random.Random, start: int, end: int) -> list[Window]:
 def _pledges(rng: random.Random, catalog: Catalog, start: int, end: int) -> None:
     stamps = Stamps()
     projects = [str(project["id"]) for project in catalog.projects]
-    popularity = [rng.random() ** 2 for _ in projects]
+    popularity = [_square(rng.random()) for _ in projects]
     by_currency: dict[str, list[str]] = {}
     for project in catalog.projects:
         by_currency.setdefault(str(project["currency"]), []).append(str(project["id"]))

@@ -4,7 +4,9 @@ A plan is a list of ``(seconds after paid, type, refund_minor)`` in time order.
 It keeps the spec's rules by construction: never both completed and
 cancelled, no refund after a cancel, refunds never above the line's net.
 
-Delays are hours rather than the days of real delivery: a run covers a week
+Skewed delays square or cube a uniform draw by multiplying, not with ``**``
+(pow() may round differently between C libraries; * never does). Delays are
+hours rather than the days of real delivery: a run covers a week
 or so, and with day-long delays most lines of its busiest days (11.11 is the
 last day of the default week) would still be pending when the file ends.
 """
@@ -36,11 +38,13 @@ def order_outcome(rnd: Callable[[], float]) -> tuple[int, int]:
     """(outcome, seconds after paid) for a whole order: its lines complete or cancel together."""
     u = rnd()
     if u < CANCEL_RATE:
-        return CANCELLED, 5 * MINUTE + int(rnd() ** 2 * 6 * HOUR)
+        u = rnd()
+        return CANCELLED, 5 * MINUTE + int(u * u * 6 * HOUR)
     if u < CANCEL_RATE + PENDING_RATE:
         return PENDING, 0
     # Confirmation: usually within hours, with a long tail.
-    return COMPLETED, 10 * MINUTE + int(rnd() ** 3 * 12 * HOUR)
+    u = rnd()
+    return COMPLETED, 10 * MINUTE + int(u * u * u * 12 * HOUR)
 
 
 def _partial(rnd: Callable[[], float], net: int, quantity: int) -> int:
@@ -78,7 +82,8 @@ def plan(
     if net > 1 and u < PARTIAL_REFUND_RATE:
         amount = _partial(rnd, net, quantity)
         if amount:
-            at = HOUR + int(rnd() ** 2 * DAY)
+            v = rnd()
+            at = HOUR + int(v * v * DAY)
             if amount > 1 and rnd() < 0.3:
                 # Two refunds: a first offer, then a top-up; together still below net.
                 first = amount // 2
@@ -87,7 +92,8 @@ def plan(
             else:
                 steps.append((at, "refunded", amount))
     elif net > 0 and u < REFUND_RATE:
-        at = 30 * MINUTE + int(rnd() ** 2 * 12 * HOUR)
+        v = rnd()
+        at = 30 * MINUTE + int(v * v * 12 * HOUR)
         part = _partial(rnd, net, quantity) if rnd() < 0.3 else 0
         if part:
             # Refunded in two goes that add up to exactly the net.

@@ -44,5 +44,8 @@ def small_amount(rupiah: int, currency: str) -> int:
     if currency == "IDR":
         return rupiah * scale
     minor = rupiah * scale // RUPIAH_PER_UNIT[currency]
-    step = 10 if minor >= 100 else 1
+    # Two significant digits, as people round: 28,169.00 -> 28,000.00.
+    step = 1
+    while minor >= 100 * step:
+        step *= 10
     return max(1, minor // step * step)

@@ -68,12 +68,12 @@ def check(options: Options) -> tuple[int, int]:
 
 
 def _prepare(directory: Path) -> None:
+    if directory.exists() and not directory.is_dir():
+        raise BadOptions(f"--out {directory} is not a directory")
     try:
         directory.mkdir(parents=True, exist_ok=True)
     except OSError as error:
         raise BadOptions(f"cannot create --out {directory}: {error.strerror}") from None
-    if not directory.is_dir():
-        raise BadOptions(f"--out {directory} is not a directory")
     if not os.access(directory, os.W_OK | os.X_OK):
         raise BadOptions(f"--out {directory} is not writable")
 

@@ -41,12 +41,20 @@ class Command(DermawanCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         super().add_arguments(parser)
-        parser.add_argument("--events", type=int, required=True, metavar="N", help="records")
+        parser.add_argument(
+            "--events", type=int, required=True, metavar="N", help="records, duplicates included"
+        )
         parser.add_argument("--seed", type=int, default=0, metavar="S", help="default 0")
-        parser.add_argument("--out", type=Path, required=True, metavar="DIR")
-        parser.add_argument("--format", choices=FORMATS, default="jsonl", dest="file_format")
+        parser.add_argument(
+            "--out", type=Path, required=True, metavar="DIR", help="made if missing"
+        )
+        parser.add_argument(
+            "--format", choices=FORMATS, default="jsonl", dest="file_format", help="default jsonl"
+        )
         parser.add_argument("--days", type=float, default=7.0, metavar="D", help="default 7")
-        parser.add_argument("--start", default=DEFAULT_START, metavar="RFC3339")
+        parser.add_argument(
+            "--start", default=DEFAULT_START, metavar="RFC3339", help=f"default {DEFAULT_START}"
+        )
         parser.add_argument(
             "--invalid-rate",
             type=float,
