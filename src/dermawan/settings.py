@@ -15,6 +15,7 @@ INSTALLED_APPS = [
     "dermawan.catalog",
     "dermawan.ledger",
     "dermawan.donations",
+    "dermawan.transparency",
     "dermawan.simulation",
     "django.contrib.contenttypes",
     "django.contrib.auth",
@@ -29,3 +30,4 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "id"
+

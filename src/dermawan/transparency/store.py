@@ -1,0 +1,169 @@
+"""The log in the database: append a batch, answer roots and proofs.
+
+An append writes, in the caller's database transaction, the batch's entries
+and the hash of every complete subtree the batch closes above the leaves,
+each set in bulk; it reads only the tree's right edge, the O(log n) frontier
+nodes. A root, an inclusion proof or a consistency proof is one read of the
+O(log n) nodes tree.py names, never a rebuild.
+
+A leaf's own hash (level 0) is not stored twice: it is SHA-256(0x00 || entry),
+computed from the entry when a proof needs it. That keeps an append to two
+rows per leaf (its entry, and on average one inner node) instead of three.
+
+Appends are serialised: on PostgreSQL by a transaction-level advisory lock,
+on SQLite by the write lock the IMMEDIATE transaction already holds. The lock
+lasts until the caller commits, so take it late in a batch.
+
+Every function takes the driver's own cursor (dermawan.core.bulk.raw_cursor).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterator, Sequence
+from typing import Any, NamedTuple
+
+from django.db import connection
+
+from dermawan.core import bulk
+from dermawan.transparency import tree
+from dermawan.transparency.hashing import LEAF_PREFIX
+
+# pg_advisory_xact_lock key: "dlog" in ASCII.
+APPEND_LOCK = 0x646C6F67
+
+
+class LogCorrupted(RuntimeError):
+    """A node the tree needs is missing from the database."""
+
+
+class Appended(NamedTuple):
+    first_index: int  # the index of the batch's first leaf
+    tree_size: int  # the log's size once the batch is in
+
+
+class InclusionProof(NamedTuple):
+    leaf_index: int
+    tree_size: int
+    leaf_hash: bytes
+    path: list[bytes]
+
+
+def size(cursor: Any) -> int:
+    """The number of leaves in the log."""
+    cursor.execute("SELECT max(id) FROM transparency_entry")
+    last = cursor.fetchone()[0]
+    return 0 if last is None else last + 1
+
+
+def lock(cursor: Any) -> None:
+    """Take the log's append lock until the caller's transaction ends."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("append to the log inside the caller's transaction.atomic()")
+    if connection.vendor == "postgresql":
+        cursor.execute(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})")
+
+
+def _read(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
+    """The hashes of nodes ``ids`` in one statement: inner nodes as stored,
+    leaves (even ids) hashed from their entries."""
+    inner = [i for i in ids if i & 1]
+    leaves = [i >> 1 for i in ids if not i & 1]
+    if connection.vendor == "postgresql":
+        cursor.execute(
+            "SELECT id, hash, 0 FROM transparency_node WHERE id = ANY(%s) UNION ALL "
+            "SELECT id, data, 1 FROM transparency_entry WHERE id = ANY(%s)",
+            (inner, leaves),
+        )
+    else:  # a proof names a few dozen nodes: far below SQLite's parameter limit
+        inner_marks, leaf_marks = ", ".join("?" * len(inner)), ", ".join("?" * len(leaves))
+        cursor.execute(
+            f"SELECT id, hash, 0 FROM transparency_node WHERE id IN ({inner_marks}) UNION ALL "
+            f"SELECT id, data, 1 FROM transparency_entry WHERE id IN ({leaf_marks})",
+            (*inner, *leaves),
+        )
+    sha256 = hashlib.sha256
+    return {
+        (index << 1) if is_leaf else index: (
+            sha256(LEAF_PREFIX + value).digest() if is_leaf else bytes(value)
+        )
+        for index, value, is_leaf in cursor.fetchall()
+    }
+
+
+def _nodes(cursor: Any, ids: Sequence[int], tree_size: int) -> dict[int, bytes]:
+    """The hashes of ``ids``, all of which the tree of ``tree_size`` has."""
+    found = _read(cursor, ids)
+    if len(found) < len(ids) or (not ids and tree_size > 0):
+        # Only now is the log's size worth a query: asked beyond it, or corrupted?
+        current = size(cursor)
+        if tree_size > current:
+            raise ValueError(f"tree size {tree_size} is not one the log has had (it has {current})")
+        missing = [i for i in ids if i not in found]
+        if missing:
+            raise LogCorrupted(f"the log is missing tree nodes {missing[:10]}")
+    return found
+
+
+def append(cursor: Any, leaves: Sequence[bytes]) -> Appended:
+    """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction."""
+    lock(cursor)
+    first = size(cursor)
+    if not leaves:
+        return Appended(first, first)
+    edge = tree.subtrees(0, first)
+    frontier = _nodes(cursor, edge, first)
+    sha256 = hashlib.sha256
+    hashes = [sha256(LEAF_PREFIX + leaf).digest() for leaf in leaves]  # leaf_hash, inlined
+    nodes = tree.grow(first, [frontier[i] for i in edge], hashes)
+    bulk.insert_rows(cursor, "transparency_entry", ("id", "data"), enumerate(leaves, first))
+    bulk.insert_rows(cursor, "transparency_node", ("id", "hash"), nodes)
+    return Appended(first, first + len(leaves))
+
+
+def root(cursor: Any, tree_size: int) -> bytes:
+    """The root hash of the log when it had ``tree_size`` leaves."""
+    if tree_size < 0:
+        raise ValueError(f"tree size {tree_size} is negative")
+    ids = tree.subtrees(0, tree_size)
+    nodes = _nodes(cursor, ids, tree_size)
+    return tree.fold([nodes[i] for i in ids])
+
+
+def inclusion_proof(cursor: Any, index: int, tree_size: int) -> InclusionProof:
+    """The audit path of leaf ``index`` in the tree of ``tree_size`` leaves."""
+    ranges = tree.inclusion_ranges(index, tree_size)
+    leaf = tree.node_id(0, index)
+    nodes = _nodes(cursor, sorted({leaf, *tree.node_ids(ranges)}), tree_size)
+    return InclusionProof(index, tree_size, nodes[leaf], tree.hashes_of(ranges, nodes))
+
+
+def consistency_proof(cursor: Any, first: int, second: int) -> list[bytes]:
+    """The proof that the tree of ``first`` leaves is a prefix of that of ``second``."""
+    ranges = tree.consistency_ranges(first, second)
+    nodes = _nodes(cursor, tree.node_ids(ranges), second)
+    return tree.hashes_of(ranges, nodes)
+
+
+def entries(cursor: Any, start: int, end: int) -> list[tuple[int, bytes]]:
+    """The entries with index in [start, end), in order."""
+    mark = "%s" if connection.vendor == "postgresql" else "?"
+    cursor.execute(
+        f"SELECT id, data FROM transparency_entry WHERE id >= {mark} AND id < {mark} ORDER BY id",
+        (start, end),
+    )
+    return [(index, bytes(data)) for index, data in cursor.fetchall()]
+
+
+def all_entries(cursor: Any, chunk: int = 10_000) -> Iterator[tuple[int, bytes]]:
+    """Every entry in order, read ``chunk`` at a time (for audits)."""
+    start = 0
+    while rows := entries(cursor, start, start + chunk):
+        yield from rows
+        start += chunk
+
+
+def stored_nodes(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
+    """The stored hashes of inner nodes ``ids`` (for audits; missing ones left out)."""
+    rows = bulk.select_in(cursor, "SELECT id, hash FROM transparency_node WHERE", "id", ids)
+    return {row[0]: bytes(row[1]) for row in rows}

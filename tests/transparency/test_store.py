@@ -1,0 +1,141 @@
+"""The log in the database: appends in batches, roots and proofs from stored subtrees."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import DatabaseError, connection, connections, transaction
+from hypothesis import given
+from hypothesis import strategies as st
+
+from dermawan.transparency import store
+from dermawan.transparency.hashing import (
+    leaf_hash,
+    mth,
+    verify_consistency,
+    verify_inclusion,
+)
+from tests.transparency import vectors as v
+from tests.transparency.support import DATABASE, fresh_log, path, proof
+
+pytestmark = pytest.mark.django_db
+
+
+class CountingCursor:
+    """A cursor that counts the statements it runs."""
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.statements = 0
+
+    def execute(self, *args: Any) -> Any:
+        self.statements += 1
+        return self.cursor.execute(*args)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.cursor, name)
+
+
+def test_the_reference_leaves_give_the_reference_answers() -> None:
+    with fresh_log() as cursor:
+        assert store.append(cursor, v.LEAVES[:3]) == store.Appended(0, 3)
+        assert store.append(cursor, []) == store.Appended(3, 3)
+        assert store.append(cursor, v.LEAVES[3:4]) == store.Appended(3, 4)
+        assert store.append(cursor, v.LEAVES[4:]) == store.Appended(4, 8)
+        assert store.size(cursor) == 8
+        assert [store.root(cursor, n) for n in range(9)] == v.ROOTS
+        for index, size, audit_path in v.INCLUSION:
+            found = store.inclusion_proof(cursor, index, size)
+            assert found == store.InclusionProof(
+                index, size, leaf_hash(v.LEAVES[index]), audit_path
+            )
+        for first, second, consistency in v.CONSISTENCY:
+            assert store.consistency_proof(cursor, first, second) == consistency
+        assert store.entries(cursor, 2, 5) == [(2, v.LEAVES[2]), (3, v.LEAVES[3]), (4, v.LEAVES[4])]
+        assert list(store.all_entries(cursor, chunk=3)) == list(enumerate(v.LEAVES))
+
+
+def test_an_empty_log() -> None:
+    with fresh_log() as cursor:
+        assert store.size(cursor) == 0
+        assert store.root(cursor, 0) == v.EMPTY_ROOT
+        assert store.consistency_proof(cursor, 0, 0) == []
+
+
+def test_only_sizes_the_log_has_had_are_answered() -> None:
+    with fresh_log() as cursor:
+        store.append(cursor, v.LEAVES)
+        with pytest.raises(ValueError, match="not one the log has had"):
+            store.root(cursor, 9)
+        with pytest.raises(ValueError, match="not one the log has had"):
+            store.inclusion_proof(cursor, 0, 9)
+        with pytest.raises(ValueError, match="outside a tree of size 4"):
+            store.inclusion_proof(cursor, 4, 4)
+        with pytest.raises(ValueError, match="cannot precede"):
+            store.consistency_proof(cursor, 5, 4)
+        with pytest.raises(ValueError, match="not one the log has had"):
+            store.consistency_proof(cursor, 9, 9)
+        with pytest.raises(ValueError, match="negative"):
+            store.root(cursor, -1)
+
+
+def test_appending_outside_a_transaction_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    # (the wrapper itself: patching the proxy would delete the attribute afterwards)
+    monkeypatch.setattr(connections["default"], "in_atomic_block", False)
+    with pytest.raises(RuntimeError, match="transaction"):
+        store.append(None, [b"x"])
+
+
+def test_a_proof_is_one_statement_whatever_the_size() -> None:
+    with fresh_log() as cursor:
+        for start in range(0, 5000, 1000):
+            store.append(cursor, [i.to_bytes(4, "big") for i in range(start, start + 1000)])
+        counting = CountingCursor(cursor)
+        for size, index in [(5000, 0), (5000, 4999), (4097, 2048), (1, 0)]:
+            counting.statements = 0
+            store.inclusion_proof(counting, index, size)
+            assert counting.statements == 1  # the nodes it needs, all at once
+        counting.statements = 0
+        store.consistency_proof(counting, 1234, 4999)
+        assert counting.statements == 1
+        counting.statements = 0
+        store.append(counting, [b"one more"])
+        assert counting.statements <= 5  # lock, size, frontier, entries, nodes
+
+
+@pytest.mark.parametrize("table", ["transparency_entry", "transparency_node"])
+@pytest.mark.parametrize("change", ["UPDATE {} SET id = id", "DELETE FROM {}"])
+def test_the_database_refuses_to_change_the_log(table: str, change: str) -> None:
+    with fresh_log() as raw:
+        store.append(raw, v.LEAVES)
+        refused = pytest.raises(DatabaseError, match="append-only")
+        with refused, transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(change.format(table))
+
+
+leaf_lists = st.lists(st.binary(max_size=8), min_size=1, max_size=300)
+
+
+@DATABASE
+@given(leaves=leaf_lists, data=st.data())
+def test_every_proof_from_the_store_verifies(leaves: list[bytes], data: st.DataObject) -> None:
+    hashes = [leaf_hash(leaf) for leaf in leaves]
+    # where one batch ends and the next begins (0 and len(leaves) make empty batches)
+    cuts = sorted(data.draw(st.sets(st.integers(0, len(leaves)), max_size=5), label="cuts"))
+    with fresh_log() as cursor:
+        for start, end in zip([0, *cuts], [*cuts, len(leaves)], strict=True):
+            store.append(cursor, leaves[start:end])
+        size = len(leaves)
+        roots = [store.root(cursor, n) for n in range(size + 1)]
+        assert roots == [mth(leaves[:n]) for n in range(size + 1)]
+        for _ in range(5):
+            n = data.draw(st.integers(1, size), label="tree size")
+            index = data.draw(st.integers(0, n - 1), label="leaf index")
+            found = store.inclusion_proof(cursor, index, n)
+            assert found.path == path(index, hashes[:n])
+            assert verify_inclusion(index, n, leaf_hash(leaves[index]), found.path, roots[n])
+            first = data.draw(st.integers(0, n), label="first size")
+            consistency = store.consistency_proof(cursor, first, n)
+            assert consistency == (proof(first, hashes[:n]) if 0 < first < n else [])
+            assert verify_consistency(first, n, roots[first], roots[n], consistency)
