@@ -73,7 +73,9 @@ class OrderLine(models.Model):
 class Event(models.Model):
     """An applied order event. Its content lives in its line (paid) or here."""
 
-    event_id = models.CharField(max_length=200, unique=True)
+    # Unique by constraint, not unique=True: on PostgreSQL a unique CharField
+    # also gets a second, LIKE-only index that every insert would pay for.
+    event_id = models.CharField(max_length=200)
     type = models.CharField(max_length=10)
     order_line_id = models.BigIntegerField()
     occurred_at_us = models.BigIntegerField()
@@ -82,6 +84,9 @@ class Event(models.Model):
     fingerprint = models.BigIntegerField()
     run_id = models.BigIntegerField()
 
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="one_event")]
+
     def __str__(self) -> str:
         return self.event_id
 
@@ -89,7 +94,7 @@ class Event(models.Model):
 class ParkedEvent(models.Model):
     """An event whose line has no paid yet; applied when its paid arrives."""
 
-    event_id = models.CharField(max_length=200, unique=True)
+    event_id = models.CharField(max_length=200)
     fingerprint = models.BigIntegerField()
     type = models.CharField(max_length=10)
     order_id = models.CharField(max_length=100)
@@ -104,6 +109,7 @@ class ParkedEvent(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["order_id", "line_id"])]
+        constraints = [models.UniqueConstraint(fields=["event_id"], name="one_parked_event")]
 
     def __str__(self) -> str:
         return f"{self.event_id} (waiting for {self.order_id}/{self.line_id})"
