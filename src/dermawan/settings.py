@@ -17,6 +17,7 @@ INSTALLED_APPS = [
     "dermawan.donations",
     "dermawan.transparency",
     "dermawan.simulation",
+    "dermawan.streaming",
     "django.contrib.contenttypes",
     "django.contrib.auth",
 ]

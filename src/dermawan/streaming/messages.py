@@ -1,0 +1,88 @@
+"""Stream messages to order events: the same reader as a file ingest.
+
+A message has no physical line, so its stream sequence stands for the line
+in rejects (``OrderEvent.source_line``, ``Rejection.line``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import NamedTuple
+
+import orjson
+
+from dermawan.core.values import Invalid
+from dermawan.donations.engine import Rejection
+from dermawan.donations.events import OrderEvent, read_event
+
+
+class Delivery(NamedTuple):
+    partition: int
+    sequence: int  # the stream sequence
+    delivered: int  # 1 the first time, more when redelivered
+    subject: str
+    data: bytes
+    reply: str  # where the acknowledgement goes
+
+
+def parse_reply(reply: str) -> tuple[int, int]:
+    """(stream sequence, delivery count) from a JetStream ack subject.
+
+    ``$JS.ACK.<stream>.<consumer>.<delivered>.<sseq>.<cseq>.<ts>.<pending>``, or
+    the newer form with a domain and account hash after ``$JS.ACK``.
+    """
+    tokens = reply.split(".")
+    if len(tokens) == 9:
+        return int(tokens[5]), int(tokens[4])
+    return int(tokens[7]), int(tokens[6])
+
+
+@dataclass
+class DecodedBatch:
+    deliveries: list[Delivery]
+    events: list[OrderEvent] = field(default_factory=list)
+    # For each event, its delivery (index into deliveries).
+    origin: list[int] = field(default_factory=list)
+    # Messages the reader refused, with their delivery index.
+    refused: list[tuple[Rejection, int]] = field(default_factory=list)
+
+    @property
+    def partitions(self) -> list[int]:
+        return sorted({d.partition for d in self.deliveries})
+
+
+def decode(deliveries: list[Delivery]) -> DecodedBatch:
+    batch = DecodedBatch(deliveries)
+    for index, delivery in enumerate(deliveries):
+        try:
+            record = orjson.loads(delivery.data)
+        except orjson.JSONDecodeError as error:
+            batch.refused.append(
+                (Rejection(delivery.sequence, None, "malformed", f"not valid JSON: {error}"), index)
+            )
+            continue
+        if not isinstance(record, dict):
+            batch.refused.append(
+                (
+                    Rejection(delivery.sequence, None, "malformed", "a message must be one object"),
+                    index,
+                )
+            )
+            continue
+        try:
+            batch.events.append(read_event(record, delivery.sequence))
+            batch.origin.append(index)
+        except Invalid as invalid:
+            event_id = record.get("event_id")
+            batch.refused.append(
+                (
+                    Rejection(
+                        delivery.sequence,
+                        str(event_id) if isinstance(event_id, str | int) else None,
+                        invalid.reason,
+                        invalid.message,
+                    ),
+                    index,
+                )
+            )
+    return batch

@@ -1,0 +1,372 @@
+"""The worker loop: fetch a partition's batch, apply it, acknowledge after commit.
+
+NATS is asyncio; Django's database work runs on one dedicated thread (its
+connection belongs to that thread), so while a batch commits, the next one is
+already being fetched and read. Order within a partition holds: batches of
+one partition are applied one after the other, and a batch given back
+(not acknowledged) comes back before anything newer of its partition.
+
+What becomes of a batch:
+- committed: every message is acknowledged;
+- the database failed for a passing reason: every message is given back
+  (NAK), the worker waits (growing back-off) and fetches again;
+- another worker holds the partition now (``LostLease``): given back;
+- anything else is a bug: given back, and the worker stops with status 1.
+SIGTERM or SIGINT: the batch in hand is finished and acknowledged, the
+prefetched one is given back, the leases are released.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import socket
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+
+from dermawan.streaming import metrics
+from dermawan.streaming.applier import Applier, PassingFailure, status_counts
+from dermawan.streaming.leases import Leases, LostLease
+from dermawan.streaming.messages import DecodedBatch, Delivery, decode
+from dermawan.streaming.partitioning import parse_partitions, subject_prefix
+from dermawan.streaming.puller import Puller
+from dermawan.streaming.streams import (
+    DEFAULT_DURABLE,
+    DEFAULT_STREAM,
+    DEFAULT_SUBJECTS,
+    DEFAULT_URL,
+    connect,
+    consumer_backlog,
+    ensure_consumers,
+    ensure_stream,
+    unacknowledged,
+)
+
+ACK, NAK, IN_PROGRESS = b"+ACK", b"-NAK", b"+WPI"
+LAG_EVERY = 5.0  # seconds between looks at the consumers' backlog
+
+
+def default_name() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+@dataclass
+class WorkerOptions:
+    urls: list[str] = field(default_factory=lambda: [DEFAULT_URL])
+    stream: str = DEFAULT_STREAM
+    subjects: str = DEFAULT_SUBJECTS
+    partitions: int | None = None
+    replicas: int = 1
+    durable: str = DEFAULT_DURABLE
+    name: str = field(default_factory=default_name)
+    batch_size: int = 10_000
+    wait: float = 1.0
+    ack_wait: float = 30.0
+    lease_seconds: float = 15.0
+    only_partitions: str | None = None  # e.g. "0-3": a static assignment
+    metrics_address: str = "127.0.0.1"
+    metrics_port: int = 0  # 0: no metrics endpoint
+    exit_when_idle: float | None = None
+    report_every: float = 10.0
+    catalog_refresh: float = 30.0
+    max_backoff: float = 10.0
+
+
+def _log(message: str) -> None:
+    print(f"worker: {message}", file=sys.stderr, flush=True)
+
+
+class Worker:
+    def __init__(self, options: WorkerOptions) -> None:
+        self.options = options
+        self.stopping = asyncio.Event()
+        self.stop_reason = "signal"
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="dermawan-db")
+        self.pullers: dict[int, Puller] = {}
+        self.turn = 0
+        self.backoff = 0.0
+        self.last_message = time.monotonic()
+        self.last_commit_at: float | None = None
+        self.next_housekeeping = 0.0
+        self.next_lag = 0.0
+        self.lag = 0
+        self.started = time.monotonic()
+        self.applier: Applier
+        self.nc: Client
+        self.js: JetStreamContext
+
+    # the database thread ---------------------------------------------------
+
+    async def db(self, method: str, *args: Any) -> Any:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.executor, self.applier.call, method, *args)
+
+    async def sleep(self, seconds: float) -> None:
+        """Sleep, but wake up at once on a stop signal."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.stopping.wait(), seconds)
+
+    async def back_off(self, why: str) -> None:
+        self.backoff = min(max(self.backoff * 2, 0.5), self.options.max_backoff)
+        metrics.RETRIES.labels(why).inc()
+        self.applier.counts["retries"] += 1
+        await self.sleep(self.backoff)
+
+    # start and stop ---------------------------------------------------------
+
+    async def run(self) -> dict[str, Any]:
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, self.stopping.set)
+        o = self.options
+        prefix = subject_prefix(o.subjects)
+        self.nc = await connect(o.urls, f"dermawan-worker {o.name}")
+        self.js = self.nc.jetstream()
+        count = await ensure_stream(self.js, o.stream, o.subjects, o.partitions, o.replicas)
+        static = parse_partitions(o.only_partitions, count) if o.only_partitions else None
+        # A batch in hand and one prefetched from the same partition.
+        await ensure_consumers(
+            self.js, o.stream, prefix, o.durable, count, o.ack_wait, 2 * o.batch_size
+        )
+        leases = Leases(o.stream, o.name, count, o.lease_seconds, static)
+        source = f"nats {o.stream} ({o.durable}) worker {o.name}"
+        self.applier = Applier(o.stream, source, leases, o.catalog_refresh)
+        self.partitions = count
+        while not self.stopping.is_set():
+            try:
+                await self.db("setup")
+                break
+            except PassingFailure as failure:
+                _log(f"database not ready ({failure}); retrying")
+                await self.back_off("database")
+        if o.metrics_port:
+            metrics.serve(o.metrics_address, o.metrics_port)
+        _log(
+            f"{o.name} on stream {o.stream} ({count} partitions), batches of {o.batch_size:,}"
+            + (f", metrics on {o.metrics_address}:{o.metrics_port}" if o.metrics_port else "")
+        )
+        reporter = metrics.Reporter(o.report_every)
+        try:
+            await self.loop(reporter)
+        finally:
+            reporter.close()
+            counts = await self.shut_down()
+        return counts
+
+    async def shut_down(self) -> dict[str, Any]:
+        for puller in self.pullers.values():
+            await puller.stop()
+            await self.give_back(puller.buffer)  # arrived late: back at once
+        counts: dict[str, Any] = {}
+        for _ in range(3):
+            try:
+                counts = await self.db("finish", True)
+                break
+            except PassingFailure as failure:
+                _log(f"could not release leases ({failure}); they expire by themselves")
+                await asyncio.sleep(1)
+        # Acknowledgements lost now only mean redeliveries (duplicates).
+        with contextlib.suppress(Exception):
+            await self.nc.flush(timeout=5)
+        await self.nc.close()
+        self.executor.shutdown(wait=True)
+        seconds = time.monotonic() - self.started
+        counts.update(
+            name=self.options.name,
+            stopped_by=self.stop_reason,
+            seconds=round(seconds, 3),
+            events_per_second=round(counts.get("read", 0) / seconds) if seconds > 0 else 0,
+            last_commit_at=self.last_commit_at,
+        )
+        return counts
+
+    # the loop ---------------------------------------------------------------
+
+    async def loop(self, reporter: metrics.Reporter) -> None:
+        current: DecodedBatch | None = None
+        while not self.stopping.is_set():
+            await self.housekeep_if_due()
+            if current is not None and current.partitions[0] not in self.pullers:
+                await self.give_back(current.deliveries)  # its partition went elsewhere
+                current = None
+            if current is None:
+                partition = self.next_partition()
+                if partition is None:
+                    await self.idle()
+                    continue
+                current = await self.fetch(partition)
+                if current is None:
+                    await self.idle()
+                    continue
+            current = await self.apply(current)
+            if reporter.due():
+                reporter.report(self.applier.counts, self.lag, sorted(self.pullers))
+        if current is not None:
+            await self.give_back(current.deliveries)
+
+    def next_partition(self) -> int | None:
+        owned = sorted(self.pullers)
+        if not owned:
+            return None
+        self.turn = (self.turn + 1) % len(owned)
+        return owned[self.turn]
+
+    async def fetch(self, partition: int) -> DecodedBatch | None:
+        puller = self.pullers.get(partition)
+        if puller is None or time.monotonic() < puller.not_before:
+            return None
+        deliveries = await puller.pull(self.options.batch_size, self.options.wait)
+        if not deliveries:
+            return None
+        self.last_message = time.monotonic()
+        return decode(deliveries)
+
+    async def apply(self, batch: DecodedBatch) -> DecodedBatch | None:
+        """Apply ``batch`` while fetching the next; returns the next (or None)."""
+        started = time.monotonic()
+        applying = asyncio.ensure_future(self.db("apply", batch))
+        following = self.next_partition()
+        prefetch = (
+            asyncio.ensure_future(self.fetch(following))
+            if following is not None and not self.stopping.is_set()
+            else None
+        )
+        # A long commit (a locked SQLite file) must not let the messages time out.
+        while not applying.done():
+            await asyncio.wait({applying}, timeout=self.options.ack_wait / 3)
+            if not applying.done():
+                await self.send(batch.deliveries, IN_PROGRESS)
+        nxt = await prefetch if prefetch is not None else None
+        try:
+            outcome = applying.result()
+        except PassingFailure as failure:
+            _log(f"batch given back, the database failed: {failure}")
+            await self.give_back(batch.deliveries)
+            if nxt is not None:
+                await self.give_back(nxt.deliveries)
+            await self.back_off("database")
+            return None
+        except LostLease as lost:
+            _log(str(lost))
+            await self.give_back(batch.deliveries)
+            for partition in lost.partitions:
+                await self.drop(partition)
+            return nxt
+        except BaseException:
+            await self.give_back(batch.deliveries)
+            if nxt is not None:
+                await self.give_back(nxt.deliveries)
+            raise
+        await self.send(batch.deliveries, ACK)
+        self.backoff = 0.0
+        self.last_commit_at = time.time()
+        metrics.record_batch(status_counts(outcome), len(batch.refused), time.monotonic() - started)
+        return nxt
+
+    async def send(self, deliveries: list[Delivery], verb: bytes) -> None:
+        for delivery in deliveries:
+            await self.nc.publish(delivery.reply, verb)
+
+    async def give_back(self, deliveries: list[Delivery]) -> None:
+        """NAK: the messages come back at once, before newer ones of their partition."""
+        # Unacknowledged either way: they come back after ack_wait.
+        with contextlib.suppress(Exception):
+            await self.send(deliveries, NAK)
+
+    async def idle(self) -> None:
+        o = self.options
+        if o.exit_when_idle is not None and time.monotonic() - self.last_message > o.exit_when_idle:
+            if await self.stream_drained():
+                self.stop_reason = "idle"
+                self.stopping.set()
+                return
+            self.last_message = time.monotonic() - o.exit_when_idle + 1.0  # look again in 1 s
+        now = time.monotonic()
+        if not self.pullers:
+            await self.sleep(min(1.0, o.lease_seconds / 5))
+        elif all(now < puller.not_before for puller in self.pullers.values()):
+            await self.sleep(0.2)  # every partition waits for its messages to come back
+
+    async def stream_drained(self) -> bool:
+        backlog = await self.backlog()
+        return backlog is not None and all(sum(b) == 0 for b in backlog.values())
+
+    async def backlog(self) -> dict[int, tuple[int, int]] | None:
+        o = self.options
+        try:
+            return {
+                p: await consumer_backlog(self.js, o.stream, o.durable, p)
+                for p in range(self.partitions)
+            }
+        except Exception:
+            return None  # the server is away; try later
+
+    # leases -----------------------------------------------------------------
+
+    async def housekeep_if_due(self) -> None:
+        now = time.monotonic()
+        if now >= self.next_lag:
+            self.next_lag = now + LAG_EVERY
+            backlog = await self.backlog()
+            if backlog is not None:
+                metrics.record_lag(backlog)
+                self.lag = sum(sum(b) for b in backlog.values())
+        if now < self.next_housekeeping:
+            return
+        self.next_housekeeping = now + min(1.0, self.options.lease_seconds / 5)
+        try:
+            dropped, gained = await self.db("housekeep")
+        except PassingFailure as failure:
+            _log(f"could not renew leases: {failure}")
+            metrics.RETRIES.labels("leases").inc()
+            self.applier.counts["retries"] += 1
+            return
+        for partition in dropped:
+            await self.drop(partition)
+        for partition in gained:
+            puller = Puller(self.nc, self.options.stream, self.options.durable, partition)
+            await self.hold_until_returned(puller)
+            await puller.start()
+            self.pullers[partition] = puller
+        if dropped or gained:
+            _log(f"partitions now {sorted(self.pullers)}")
+        metrics.OWNED.set(len(self.pullers))
+
+    async def hold_until_returned(self, puller: Puller) -> None:
+        """Order within a partition: what an earlier holder fetched comes first.
+
+        Messages delivered to a worker that died (or a predecessor of this
+        one) stay unacknowledged until their ack wait runs out, and then come
+        back ahead of newer ones. Pulling before that would apply newer events
+        of a line first (a cancel before an earlier refund), so a partition
+        taken over with unacknowledged messages waits out one ack wait.
+        """
+        o = self.options
+        try:
+            held, ack_wait = await unacknowledged(self.js, o.stream, o.durable, puller.partition)
+        except Exception:
+            held, ack_wait = 1, o.ack_wait  # cannot tell: assume the worst
+        if held:
+            puller.not_before = time.monotonic() + ack_wait + 0.5
+            _log(
+                f"partition {puller.partition}: {held:,} messages out with another holder; "
+                f"waiting {ack_wait:.0f} s for them to come back first"
+            )
+
+    async def drop(self, partition: int) -> None:
+        puller = self.pullers.pop(partition, None)
+        if puller is not None:
+            await puller.stop()
+            await self.give_back(puller.buffer)
+
+
+def run_worker(options: WorkerOptions) -> dict[str, Any]:
+    return asyncio.run(Worker(options).run())
