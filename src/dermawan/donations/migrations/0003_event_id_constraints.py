@@ -4,28 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('donations', '0002_id_blocks'),
+        ("donations", "0002_id_blocks"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='event',
-            name='event_id',
+            model_name="event",
+            name="event_id",
             field=models.CharField(max_length=200),
         ),
         migrations.AlterField(
-            model_name='parkedevent',
-            name='event_id',
+            model_name="parkedevent",
+            name="event_id",
             field=models.CharField(max_length=200),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('event_id',), name='one_event'),
+            model_name="event",
+            constraint=models.UniqueConstraint(fields=("event_id",), name="one_event"),
         ),
         migrations.AddConstraint(
-            model_name='parkedevent',
-            constraint=models.UniqueConstraint(fields=('event_id',), name='one_parked_event'),
+            model_name="parkedevent",
+            constraint=models.UniqueConstraint(fields=("event_id",), name="one_parked_event"),
         ),
     ]
