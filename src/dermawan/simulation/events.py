@@ -25,29 +25,15 @@ from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from dermawan.donations.events import FIELDS as EVENT_FIELDS
 from dermawan.simulation.catalog import Product, Shop
 from dermawan.simulation.invalid import Event, Line, invalid_event, kinds_for
 from dermawan.simulation.lines import COMPLETED, REFUND_RATE, Step, order_outcome, plan
 from dermawan.simulation.money import small_amount
 from dermawan.simulation.timeline import DAY, HOUR, UTC_SECONDS, WIB, WIB_SECONDS, Stamps, Timeline
 
-FIELDS: tuple[str, ...] = (
-    "event_id",
-    "type",
-    "order_id",
-    "line_id",
-    "occurred_at",
-    "merchant_id",
-    "product_id",
-    "currency",
-    "quantity",
-    "unit_price_minor",
-    "discount_minor",
-    "refund_minor",
-    "buyer_id",
-    "campaign_id",
-    "livestream_id",
-)
+# The columns of an event file (spec section 3), as the engine reads them.
+FIELDS: tuple[str, ...] = EVENT_FIELDS
 INTEGER_FIELDS = frozenset({"quantity", "unit_price_minor", "discount_minor", "refund_minor"})
 
 DUPLICATE_RATE = 0.01  # of records: a recent event sent again
