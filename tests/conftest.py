@@ -13,6 +13,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,14 +56,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _problem_key = pytest.StashKey[str | None]()
 
 
-@pytest.fixture
-def scratch_database_url(tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated database of the suite's vendor, for tests that run
-    ``dermawan`` in subprocesses (which cannot see the test transaction)."""
+@contextmanager
+def fresh_database(tmp_path: Path, label: str) -> Iterator[str]:
+    """A new, migrated database of the suite's vendor; dropped afterwards."""
     if ON_POSTGRES:
         import psycopg
 
-        name = f"dermawan_scratch_{uuid.uuid4().hex[:12]}"
+        name = f"dermawan_{label}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
         url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
@@ -73,8 +73,23 @@ def scratch_database_url(tmp_path: Path) -> Iterator[str]:
             with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
-        url = f"sqlite:///{tmp_path / 'scratch.sqlite3'}"
+        url = f"sqlite:///{tmp_path / f'{label}.sqlite3'}"
         run_dermawan(url, "migrate")
+        yield url
+
+
+@pytest.fixture
+def scratch_database_url(tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database, for tests that run ``dermawan`` in
+    subprocesses (which cannot see the test transaction)."""
+    with fresh_database(tmp_path, "scratch") as url:
+        yield url
+
+
+@pytest.fixture
+def clean_database_url(tmp_path: Path) -> Iterator[str]:
+    """A second fresh database, for a clean run to compare a faulted one with."""
+    with fresh_database(tmp_path, "clean") as url:
         yield url
 
 

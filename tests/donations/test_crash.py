@@ -16,15 +16,12 @@ import sqlite3
 import subprocess
 import sys
 import time
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
 
-from tests.conftest import DATABASE_URL, ON_POSTGRES, run_dermawan
 from tests.properties.model import totals_of
 from tests.properties.strategies import random_catalog, random_history, same_content
 
@@ -63,28 +60,6 @@ def build_input(directory: Path) -> tuple[Path, Path, list[dict[str, Any]], dict
         for _, event in keyed:
             out.write(orjson.dumps(event) + b"\n")
     return catalog_path, events_path, events, catalog, len(history.events)
-
-
-@pytest.fixture
-def clean_database_url(tmp_path: Path) -> Iterator[str]:
-    """A second fresh, migrated database of the suite's vendor, for the clean run."""
-    if ON_POSTGRES:
-        import psycopg
-
-        name = f"dermawan_clean_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-        try:
-            run_dermawan(url, "migrate")
-            yield url
-        finally:
-            with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        url = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
-        run_dermawan(url, "migrate")
-        yield url
 
 
 def query(url: str, sql: str) -> int:

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import DATABASE_URL, IN_CI, ON_POSTGRES, run_dermawan
+from tests.conftest import IN_CI, run_dermawan
 
 NATS_URL = os.environ.get("DERMAWAN_TEST_NATS", "nats://127.0.0.1:4222")
 NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -224,28 +224,6 @@ def own_servers(nats_binary: str, tmp_path: Path) -> Iterator[list[NatsServer]]:
 
 
 # -- databases, events, workers ------------------------------------------------
-
-
-@pytest.fixture
-def clean_database_url(tmp_path: Path) -> Iterator[str]:
-    """A second fresh, migrated database, for the clean ``ingest`` to compare with."""
-    if ON_POSTGRES:
-        import psycopg
-
-        name = f"dermawan_clean_{uuid.uuid4().hex[:12]}"
-        with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
-            admin.execute(f'CREATE DATABASE "{name}"')
-        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
-        try:
-            run_dermawan(url, "migrate")
-            yield url
-        finally:
-            with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
-                admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        url = f"sqlite:///{tmp_path / 'clean.sqlite3'}"
-        run_dermawan(url, "migrate")
-        yield url
 
 
 @dataclass
