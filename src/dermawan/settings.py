@@ -18,16 +18,28 @@ INSTALLED_APPS = [
     "dermawan.transparency",
     "dermawan.simulation",
     "dermawan.streaming",
+    "dermawan.webhooks",
+    "dermawan.api",
     "django.contrib.contenttypes",
     "django.contrib.auth",
 ]
 
-MIDDLEWARE: list[str] = []
+MIDDLEWARE: list[str] = ["dermawan.api.middleware.ProblemMiddleware"]
 ROOT_URLCONF = "dermawan.urls"
 
 DATABASES = {"default": config.database()}
+# Server threads keep their connection between requests (a new connection per
+# request, with SQLite's pragmas or PostgreSQL's handshake, costs more than most
+# requests).
+DATABASES["default"]["CONN_MAX_AGE"] = int(os.environ.get("DERMAWAN_CONN_MAX_AGE", "300"))
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 USE_TZ = True
 TIME_ZONE = "UTC"
 LANGUAGE_CODE = "id"
+
+# The API takes bodies up to 5 MiB (a batch of 1,000 order events); larger
+# ones are refused with a 413 problem document before they are read.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
+STATIC_URL = "/static/"

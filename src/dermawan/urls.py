@@ -1,5 +1,7 @@
-"""URL routes; the site and API arrive with their own issues."""
+"""URL routes: the JSON API under /api/v1 (the site arrives with its own issue)."""
 
-from django.urls import URLPattern
+from django.urls import URLPattern, URLResolver, path
 
-urlpatterns: list[URLPattern] = []
+from dermawan.api.app import api
+
+urlpatterns: list[URLPattern | URLResolver] = [path("api/v1/", api.urls)]

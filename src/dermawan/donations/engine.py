@@ -22,6 +22,7 @@ from django.db import transaction
 
 from dermawan.core import bulk
 from dermawan.core.values import Invalid
+from dermawan.donations import hooks
 from dermawan.donations.events import PAID, OrderEvent
 from dermawan.donations.pledges import PledgeBook
 from dermawan.donations.rules import (
@@ -315,6 +316,7 @@ class _Batch:
         )  # fmt: skip
         post(cursor, self.engine.accounts, self.entries(event_ids))
         self.write_rollups()
+        hooks.run_after_write(cursor, self.effects, self.applied)
 
     def entries(self, event_row_ids: list[int]) -> list[Entry]:
         entries = []

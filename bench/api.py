@@ -1,0 +1,242 @@
+"""Benchmark: order events through ``POST /api/v1/events`` under ``dermawan serve``.
+
+On loopback only, bounded in requests and seconds. For each database it
+starts the production server (Granian, 2 workers) over a fresh database with
+a simulated catalog, then measures, each beside a bare endpoint of the same
+server in the same run (``/api/v1/health``: no key, no database; it reads and
+drops the same bodies):
+
+1. events/s posted in batches of 1,000 (CONCURRENCY_BATCHED connections);
+2. single-event requests/s with p50 and p99 latency (CONCURRENCY_SINGLE connections).
+
+    python bench/api.py [--events N] [--singles N] [--seconds S] [--databases sqlite,postgresql]
+
+The load generator is a small asyncio HTTP/1.1 keep-alive client in this
+process, so it shares the 2 cores with the server, as a co-located
+marketplace gateway would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import orjson
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import dermawan, fresh_database, simulate
+
+HOST = "127.0.0.1"  # loopback only, always
+BATCH = 1_000
+
+
+@dataclass
+class Run:
+    requests: int = 0
+    failures: int = 0
+    seconds: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    statuses: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def per_second(self) -> float:
+        return self.requests / self.seconds if self.seconds else 0.0
+
+    def percentile(self, p: float) -> float:
+        if not self.latencies:
+            return 0.0
+        ordered = sorted(self.latencies)
+        return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
+
+
+async def _connection(
+    port: int, requests: list[bytes], deadline: float, run: Run, index: asyncio.Queue[int]
+) -> None:
+    reader, writer = await asyncio.open_connection(HOST, port)
+    try:
+        while time.monotonic() < deadline:
+            try:
+                i = index.get_nowait()
+            except asyncio.QueueEmpty:
+                return
+            started = time.perf_counter()
+            writer.write(requests[i])
+            head = await reader.readuntil(b"\r\n\r\n")
+            status = int(head[9:12])
+            length, chunked = 0, False
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                name = name.strip().lower()
+                if name == b"content-length":
+                    length = int(value)
+                elif name == b"transfer-encoding" and b"chunked" in value.lower():
+                    chunked = True
+            if chunked:
+                while size := int((await reader.readuntil(b"\r\n")).strip(), 16):
+                    await reader.readexactly(size + 2)
+                await reader.readuntil(b"\r\n")
+            elif length:
+                await reader.readexactly(length)
+            run.latencies.append(time.perf_counter() - started)
+            run.requests += 1
+            run.statuses[status] = run.statuses.get(status, 0) + 1
+            if status != 200:
+                run.failures += 1
+    finally:
+        writer.close()
+
+
+def load(port: int, requests: list[bytes], concurrency: int, seconds: float) -> Run:
+    """Send ``requests`` over ``concurrency`` keep-alive connections, for at most ``seconds``."""
+    run = Run()
+
+    async def main() -> None:
+        index: asyncio.Queue[int] = asyncio.Queue()
+        for i in range(len(requests)):
+            index.put_nowait(i)
+        deadline = time.monotonic() + seconds
+        started = time.perf_counter()
+        await asyncio.gather(
+            *(_connection(port, requests, deadline, run, index) for _ in range(concurrency))
+        )
+        run.seconds = time.perf_counter() - started
+
+    asyncio.run(main())
+    return run
+
+
+def request(path: str, body: bytes, key: str | None) -> bytes:
+    auth = f"Authorization: Bearer {key}\r\n" if key else ""
+    return (
+        f"POST {path} HTTP/1.1\r\nHost: {HOST}\r\nContent-Type: application/json\r\n"
+        f"Content-Length: {len(body)}\r\n{auth}\r\n"
+    ).encode() + body
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def start_server(
+    url: str, port: int, workers: int, threads: int = 16, log: Path | None = None
+) -> subprocess.Popen[bytes]:
+    env = dict(os.environ, DERMAWAN_DATABASE_URL=url)
+    errors = log.open("wb") if log is not None else subprocess.DEVNULL
+    server = subprocess.Popen(
+        [sys.executable, "-m", "dermawan", "serve", "--host", HOST, "--port", str(port),
+         "--workers", str(workers), "--threads", str(threads)],
+        env=env, stdout=subprocess.DEVNULL, stderr=errors,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{port}/api/v1/health", timeout=1):
+                return server
+        except OSError:
+            time.sleep(0.2)
+    server.kill()
+    raise SystemExit("dermawan serve did not start")
+
+
+def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[str, object]:
+    rate, bare_rate = api.per_second * scale, bare.per_second * scale
+    print(
+        f"  {name:8s} {rate:>10,.0f} {unit} (p50 {api.percentile(50):6.1f} ms, p99 "
+        f"{api.percentile(99):6.1f} ms, {api.requests:,} requests in {api.seconds:5.1f} s, "
+        f"non-200: {api.failures}); bare endpoint {bare_rate:>10,.0f} {unit} "
+        f"(p99 {bare.percentile(99):5.1f} ms); ratio {rate / bare_rate:.4f} of bare "
+        f"({bare_rate / rate:,.1f}x its time per request)"
+    )
+    return {
+        "rate": round(rate),
+        "p50_ms": round(api.percentile(50), 2),
+        "p99_ms": round(api.percentile(99), 2),
+        "requests": api.requests,
+        "failures": api.failures,
+        "bare_rate": round(bare_rate),
+        "bare_p99_ms": round(bare.percentile(99), 2),
+        "ratio_to_bare": round(rate / bare_rate, 3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=200_000, help="events sent in batches")
+    parser.add_argument("--singles", type=int, default=20_000, help="single-event requests")
+    parser.add_argument("--seconds", type=float, default=60, help="time limit of each phase")
+    parser.add_argument("--concurrency-batched", type=int, default=4)
+    parser.add_argument("--concurrency-single", type=int, default=32)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=16, help="request threads per worker")
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--seed", type=int, default=1111)
+    parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    parser.add_argument("--json-out", type=Path, help="also write the figures here")
+    args = parser.parse_args()
+
+    total = args.events + args.singles
+    data = simulate(total, args.seed, args.workdir / f"sim-{total}-{args.seed}")
+    lines = [line for line in (data / "events.jsonl").read_bytes().splitlines() if line.strip()]
+    batched = [orjson.loads(line) for line in lines[: args.events]]
+    singles = lines[args.events : args.events + args.singles]
+    bodies = [
+        orjson.dumps({"events": batched[i : i + BATCH]}) for i in range(0, len(batched), BATCH)
+    ]
+    single_bodies = [b'{"events":[' + line + b"]}" for line in singles]
+    print(
+        f"{len(batched):,} events in {len(bodies):,} batches of {BATCH:,}; "
+        f"{len(single_bodies):,} single-event requests; {args.workers} server workers, "
+        f"{os.cpu_count()} cores"
+    )
+    figures: dict[str, object] = {}
+    for kind in args.databases.split(","):
+        with fresh_database(kind, args.workdir) as url:
+            dermawan(url, "load-catalog", str(data / "catalog.json"))
+            made, _, _ = dermawan(url, "create-api-key", "--kind", "marketplace",
+                                  "--rate", "1000000", "--burst", "1000000")  # fmt: skip
+            key = str(made["key"])
+            port = free_port()
+            log = args.workdir / f"serve-{kind}.log"
+            server = start_server(url, port, args.workers, args.threads, log)
+            try:
+                print(f"{kind}:")
+                # Warm every worker: first requests open connections, load the pledge book.
+                load(port, [request("/api/v1/health", b"", None)] * 200, 8, 10)
+                warm = [b'{"events":[' + line.replace(b'"event_id":"', b'"event_id":"warm-')
+                        + b"]}" for line in singles[:50]]  # fmt: skip
+                load(port, [request("/api/v1/events", b, key) for b in warm], 8, 10)
+                bare = load(port, [request("/api/v1/health", b, None) for b in bodies],
+                            args.concurrency_batched, args.seconds)  # fmt: skip
+                api = load(port, [request("/api/v1/events", b, key) for b in bodies],
+                           args.concurrency_batched, args.seconds)  # fmt: skip
+                batched_figures = describe("batched", api, bare, "events/s", BATCH)
+                bare = load(port, [request("/api/v1/health", b, None) for b in single_bodies],
+                            args.concurrency_single, args.seconds)  # fmt: skip
+                api = load(port, [request("/api/v1/events", b, key) for b in single_bodies],
+                           args.concurrency_single, args.seconds)  # fmt: skip
+                single_figures = describe("single", api, bare, "requests/s")
+                figures[kind] = {"batched": batched_figures, "single": single_figures}
+                if api.failures or "Traceback" in log.read_text(errors="replace"):
+                    print(f"  server errors: see {log}")
+            finally:
+                server.terminate()
+                server.wait(15)
+            counts, _, _ = dermawan(url, "check-ledger")
+            print(f"  check-ledger: {json.dumps(counts)}")
+    if args.json_out:
+        args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()

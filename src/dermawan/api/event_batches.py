@@ -1,0 +1,154 @@
+"""Applying API batches: the engine of ``dermawan ingest``, one transaction, one run.
+
+Each record is read by the spec's reader (``read_event``); the valid ones go
+to the engine in one call, inside the same transaction as their
+``IngestRun`` (source ``api``). Concurrent requests of one server process
+share that transaction and run (group_commit.py). The answer gives every
+event's outcome in request order: applied, duplicate, parked, or rejected
+with the spec's reason; plus events parked by earlier batches that were
+rejected in this transaction now that their ``paid`` came. Sending the same
+batch again is safe: what was applied or parked comes back as duplicates,
+what was rejected is judged again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import close_old_connections, connection
+from django.utils import timezone
+
+from dermawan.api import engine_cache, write_lock
+from dermawan.api.group_commit import GroupCommit
+from dermawan.core.values import Invalid
+from dermawan.donations.engine import APPLIED, DUPLICATE, PARKED, REJECTED, BatchOutcome
+from dermawan.donations.events import OrderEvent, read_event
+from dermawan.donations.models import IngestRun
+
+SOURCE = "api"
+_COUNTS = IngestRun._meta.get_field("counts")
+MAX_GROUP_EVENTS = 5_000
+
+
+@dataclass
+class Share:
+    """One request's part of a group's outcome."""
+
+    run_id: int
+    statuses: list[str]
+    rejected: dict[int, tuple[str, str]]  # index in the request -> (reason, message)
+    earlier: list[dict[str, Any]]
+    donations_created: int
+
+
+def _open_run() -> int:
+    """An ``IngestRun`` row for this transaction (raw SQL: no ORM per batch)."""
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO donations_ingestrun (source, started_at, counts) VALUES (%s, %s, %s)"
+            " RETURNING id",
+            [SOURCE, now, _COUNTS.get_db_prep_save({}, connection)],
+        )
+        return int(cursor.fetchone()[0])
+
+
+def _close_run(run_id: int, counts: dict[str, int]) -> None:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE donations_ingestrun SET finished_at = %s, counts = %s WHERE id = %s",
+            [now, _COUNTS.get_db_prep_save(counts, connection), run_id],
+        )
+
+
+def _apply_group(batches: list[list[OrderEvent]]) -> list[Share]:
+    """Runs inside ``write_lock.exclusive()`` (the group commit's gate)."""
+    events = [event for batch in batches for event in batch]
+    run_id = _open_run()
+    outcome = engine_cache.engine(run_id).apply(events) if events else BatchOutcome()
+    _close_run(
+        run_id,
+        {
+            "read": len(events),
+            "requests": len(batches),
+            "applied": outcome.applied,
+            "duplicates": outcome.duplicates,
+            "rejected": len(outcome.rejected),
+            "parked": outcome.statuses.count(PARKED),
+            "donations_created": outcome.donations_created,
+        },
+    )
+    earlier = [
+        {"event_id": r.event_id, "reason": r.reason, "message": r.message}
+        for r in outcome.rejected
+        if r.index is None
+    ]
+    shares, start = [], 0
+    for batch in batches:
+        end = start + len(batch)
+        rejected = {
+            r.index - start: (r.reason, r.message)
+            for r in outcome.rejected
+            if r.index is not None and start <= r.index < end
+        }
+        made = sum(1 for e, s in zip(batch, outcome.statuses[start:end], strict=True)
+                   if s == APPLIED and e.type == "paid")  # fmt: skip
+        shares.append(Share(run_id, outcome.statuses[start:end], rejected, earlier, made))
+        start = end
+    return shares
+
+
+# A batch waits up to 3 ms for more requests while they keep coming, when the
+# last one was shared.
+LINGER_SECONDS = 0.003
+_groups: GroupCommit[list[OrderEvent], Share] = GroupCommit(
+    _apply_group,
+    size=len,
+    limit=MAX_GROUP_EVENTS,
+    linger=LINGER_SECONDS,
+    # The writer thread's connection outlives requests: check it like a request would.
+    before_group=close_old_connections,
+    gate=write_lock.exclusive,
+)
+
+
+def apply_records(records: list[dict[str, Any]]) -> dict[str, Any]:
+    outcomes: list[dict[str, Any]] = []
+    events: list[OrderEvent] = []
+    positions: list[int] = []  # position in the request of each event given to the engine
+    for index, record in enumerate(records):
+        event_id = str(record["event_id"])
+        try:
+            events.append(read_event(record, index + 1))
+        except Invalid as invalid:
+            outcomes.append(_rejected(event_id, invalid.reason, invalid.message))
+            continue
+        positions.append(index)
+        outcomes.append({"event_id": event_id, "outcome": PARKED})
+    share = _groups.submit(events)
+    for position, (index, status) in zip(positions, enumerate(share.statuses), strict=True):
+        if status == REJECTED:
+            reason, message = share.rejected[index]
+            outcomes[position] = _rejected(outcomes[position]["event_id"], reason, message)
+        else:
+            outcomes[position]["outcome"] = status
+    counts = {
+        "read": len(records),
+        "applied": share.statuses.count(APPLIED),
+        "duplicates": share.statuses.count(DUPLICATE),
+        "parked": share.statuses.count(PARKED),
+        "rejected": sum(1 for o in outcomes if o["outcome"] == REJECTED) + len(share.earlier),
+        "donations_created": share.donations_created,
+    }
+    return {
+        "run_id": share.run_id,
+        "counts": counts,
+        "outcomes": outcomes,
+        "earlier_parked_rejected": share.earlier,
+    }
+
+
+def _rejected(event_id: str, reason: str, message: str) -> dict[str, Any]:
+    return {"event_id": event_id, "outcome": REJECTED, "reason": reason, "message": message}

@@ -1,0 +1,27 @@
+"""Donations per merchant product (the badge's count), kept by the engine's batches."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any
+
+from dermawan.core import bulk
+from dermawan.donations.rules import PLEDGED, Effect, Line
+
+
+def record(cursor: Any, effects: Sequence[tuple[Effect, Line, int]]) -> None:
+    """Each ``pledged`` effect is a new donation (a line with D > 0) of its product."""
+    made = Counter(
+        (line.merchant_id, line.product_id) for e, line, _ in effects if e.kind == PLEDGED
+    )
+    if not made:
+        return
+    marks = ", ".join(["%s" if bulk.vendor() == "postgresql" else "?"] * 3)
+    # Sorted: one lock order for concurrent writers on PostgreSQL.
+    cursor.executemany(
+        "INSERT INTO api_productdonations (merchant_id, product_id, donations)"
+        f" VALUES ({marks}) ON CONFLICT (merchant_id, product_id) DO UPDATE SET"
+        " donations = api_productdonations.donations + excluded.donations",
+        [(*key, count) for key, count in sorted(made.items())],
+    )

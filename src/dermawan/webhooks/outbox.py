@@ -1,0 +1,118 @@
+"""The transactional outbox: webhook messages written in the causing transaction.
+
+The engine calls ``record_effects`` (through dermawan.api.batch_effects)
+inside its write phase, with the batch's effects; settlement will call
+``enqueue`` for ``payout.paid`` the same way. Both write set-based (one
+bulk insert of messages, one of deliveries), and nothing at all when no
+active endpoint wants the event type, so an ingest without webhooks pays
+one small query per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import orjson
+
+from dermawan.core import bulk
+from dermawan.core.instants import to_rfc3339
+from dermawan.donations.events import OrderEvent
+from dermawan.donations.rules import CONFIRMED, REVERSED, Effect, Line
+from dermawan.webhooks.models import DONATION_CONFIRMED, DONATION_REVERSED
+
+EFFECT_EVENTS = {CONFIRMED: DONATION_CONFIRMED, REVERSED: DONATION_REVERSED}
+
+
+def subscribers(cursor: Any) -> dict[str, list[int]]:
+    """Active endpoint ids by the event types they receive."""
+    cursor.execute("SELECT id, events FROM webhooks_endpoint WHERE active ORDER BY id")
+    wanted: dict[str, list[int]] = {}
+    for endpoint_id, events in cursor.fetchall():
+        for event_type in orjson.loads(events) if isinstance(events, str | bytes) else events:
+            wanted.setdefault(event_type, []).append(endpoint_id)
+    return wanted
+
+
+def record_effects(
+    cursor: Any,
+    effects: Sequence[tuple[Effect, Line, int]],
+    applied: Sequence[tuple[OrderEvent, Line]],
+    now_us: int,
+) -> None:
+    """``donation.confirmed`` and ``donation.reversed`` for the batch's effects."""
+    if not any(effect.kind in EFFECT_EVENTS for effect, _, _ in effects):
+        return
+    wanted = subscribers(cursor)
+    messages = []
+    for effect, line, index in effects:
+        event_type = EFFECT_EVENTS.get(effect.kind)
+        if event_type is None or event_type not in wanted:
+            continue
+        event = applied[index][0]
+        messages.append(
+            (
+                event_type,
+                {
+                    "order_id": line.order_id,
+                    "line_id": line.line_id,
+                    "merchant_id": line.merchant_id,
+                    "product_id": line.product_id,
+                    "buyer_id": line.buyer_id,
+                    "pledge_id": line.pledge_id,
+                    "project_id": line.project_id,
+                    "charity_id": line.charity_id,
+                    "currency": line.currency,
+                    "amount_minor": effect.amount_minor,
+                    "donation_minor": line.donation_minor,
+                    "after_confirmation": effect.after_confirmation,
+                    "order_event_id": event.event_id,
+                    "occurred_at": to_rfc3339(event.occurred_at_us),
+                },
+            )
+        )
+    _write(cursor, messages, wanted, now_us)
+
+
+def enqueue(cursor: Any, event_type: str, datas: Sequence[dict[str, Any]], now_us: int) -> int:
+    """Messages of ``event_type`` (e.g. ``payout.paid``) in the caller's transaction.
+
+    Returns how many deliveries were queued.
+    """
+    wanted = subscribers(cursor)
+    if event_type not in wanted:
+        return 0
+    return _write(cursor, [(event_type, data) for data in datas], wanted, now_us)
+
+
+def _write(
+    cursor: Any,
+    messages: list[tuple[str, dict[str, Any]]],
+    wanted: dict[str, list[int]],
+    now_us: int,
+) -> int:
+    if not messages:
+        return 0
+    ids = bulk.allocate_ids(cursor, "webhooks_message", len(messages))
+    bulk.insert_rows(
+        cursor,
+        "webhooks_message",
+        ("id", "type", "data", "created_at_us"),
+        [
+            (message_id, event_type, orjson.dumps(data).decode(), now_us)
+            for message_id, (event_type, data) in zip(ids, messages, strict=True)
+        ],
+    )
+    deliveries = [
+        (message_id, endpoint_id, "pending", 0, now_us, now_us, 0, "")
+        for message_id, (event_type, _) in zip(ids, messages, strict=True)
+        for endpoint_id in wanted[event_type]
+    ]
+    bulk.insert_rows(
+        cursor,
+        "webhooks_delivery",
+        ("message_id", "endpoint_id", "status", "attempts", "created_at_us",
+         "next_attempt_at_us", "lease_until_us", "last_error"),
+        deliveries,
+    )  # fmt: skip
+    return len(deliveries)

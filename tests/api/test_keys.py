@@ -1,0 +1,65 @@
+"""API keys: shown once, stored hashed, revocable; the two commands."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from dermawan.api.models import ApiKey
+from tests.api.support import Api, Keys, problem
+from tests.donations.builders import MERCHANT, call, call_json
+
+pytestmark = pytest.mark.django_db
+
+
+def test_create_shows_the_key_once_and_stores_a_hash(api: Api, keys: Keys, capsys: Any) -> None:
+    code, made = call_json(
+        "create_api_key", "--kind", "merchant", "--owner", MERCHANT, "--signing", capsys=capsys
+    )
+    assert code == 0
+    key = made["key"]
+    stored = ApiKey.objects.get(prefix=made["prefix"])
+    assert key.startswith(f"dw_{made['prefix']}_")
+    assert stored.secret_hash.startswith("$argon2id$") and key not in stored.secret_hash
+    assert made["signing_secret"] and made["signing_secret"] not in stored.signing_secret_sealed
+    assert api.get("/api/v1/pledges", key=key).status_code == 200
+
+
+def test_revoke_stops_the_key_at_once(api: Api, keys: Keys, capsys: Any) -> None:
+    _, made = call_json("create_api_key", "--kind", "marketplace", capsys=capsys)
+    assert api.get("/api/v1/pledges", key=made["key"]).status_code == 200
+    code, revoked = call_json("revoke_api_key", made["prefix"], capsys=capsys)
+    assert code == 0 and revoked["prefix"] == made["prefix"]
+    problem(api.get("/api/v1/pledges", key=made["key"]), 401, "revoked-key")
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("--kind", "merchant"),
+        ("--kind", "merchant", "--owner", "nobody"),
+        ("--kind", "admin", "--owner", MERCHANT),
+        ("--kind", "marketplace", "--rate", "0"),
+    ],
+)
+def test_bad_usage_exits_2(keys: Keys, capsys: Any, args: tuple[str, ...]) -> None:
+    before = ApiKey.objects.count()
+    code, _ = call("create_api_key", *args, capsys=capsys)
+    assert code == 2
+    assert ApiKey.objects.count() == before
+    code, _ = call("revoke_api_key", "nope", capsys=capsys)
+    assert code == 2
+
+
+def test_a_key_with_a_wrong_secret_is_refused(api: Api, keys: Keys) -> None:
+    prefix = keys.merchant.split("_")[1]
+    problem(api.get("/api/v1/pledges", key=f"dw_{prefix}_guessed"), 401, "unauthorized")
+
+
+def test_serve_binds_loopback_by_default(capsys: Any) -> None:
+    code, document = call_json("serve", "--check", capsys=capsys)
+    assert code == 0
+    command = document["command"]
+    assert command[command.index("--host") + 1] == "127.0.0.1"
+    assert "dermawan.api.wsgi:application" in command
