@@ -133,11 +133,11 @@ def _project(record_id: str, record: dict[str, Any]) -> Project:
         id=record_id,
         charity_id=read_id(record, "charity_id"),
         name=read_text(record, "name"),
-        category=read_text(record, "category"),
-        region=read_text(record, "region"),
+        category=read_text(record, "category", 50),
+        region=read_text(record, "region", 10),
         currency=currency,
         goal_minor=read_amount(record, "goal_minor"),
-        status=read_text(record, "status"),
+        status=read_text(record, "status", 20),
     )
 
 

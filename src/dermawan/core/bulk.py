@@ -7,6 +7,7 @@ The hot path talks to the DB-API cursor directly: SQLite gets ``executemany``
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -163,3 +164,24 @@ def create_stage(cursor: Any, name: str, columns_sql: str) -> None:
 
 def drop_stage(cursor: Any, name: str) -> None:
     cursor.execute(f"DROP TABLE {name}")
+
+
+LOCK_BUCKETS = 4096
+
+
+def lock_keys(cursor: Any, namespace: int, keys: Iterable[str]) -> None:
+    """Serialise concurrent writers that touch the same keys, until commit.
+
+    PostgreSQL: transaction advisory locks on hash buckets of the keys, taken
+    in one sorted order so two writers cannot deadlock. SQLite needs nothing:
+    its write transaction (BEGIN IMMEDIATE) already admits one writer at a time.
+    """
+    if connection.vendor != "postgresql":
+        return
+    buckets = sorted({zlib.crc32(key.encode()) % LOCK_BUCKETS for key in keys})
+    if buckets:
+        # unnest keeps the array's order, so the locks are taken in it.
+        cursor.execute(
+            "SELECT count(pg_advisory_xact_lock(%s, bucket)) FROM unnest(%s::int[]) AS bucket",
+            (namespace, buckets),
+        )

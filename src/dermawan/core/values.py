@@ -26,10 +26,15 @@ def read_id(record: dict[str, object], field: str) -> str:
     return value
 
 
+ID_LENGTH = 100  # the catalog's and the engine's id columns
+
+
 def read_optional_id(record: dict[str, object], field: str) -> str | None:
     value = record.get(field)
     if value is None:
         return None
+    if isinstance(value, str) and len(value) > ID_LENGTH:
+        raise Invalid("malformed", f"{field} is longer than {ID_LENGTH} characters")
     if type(value) is str:
         if not value:
             raise Invalid("malformed", f"{field} is empty")
@@ -70,10 +75,12 @@ def read_optional_amount(record: dict[str, object], field: str) -> int | None:
     return value
 
 
-def read_text(record: dict[str, object], field: str) -> str:
+def read_text(record: dict[str, object], field: str, longest: int = 200) -> str:
     value = record.get(field)
     if value is None:
         raise Invalid("malformed", f"{field} is required")
+    if type(value) is str and len(value) > longest:
+        raise Invalid("malformed", f"{field} is longer than {longest} characters")
     if type(value) is not str or not value:
         raise Invalid("malformed", f"{field} must be a non-empty string, got {value!r}")
     return value

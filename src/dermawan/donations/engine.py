@@ -44,6 +44,9 @@ LINE_COLUMNS = (
     "livestream_id", "paid_at_us", "pledge_id", "project_id", "charity_id",
     "donation_minor", "refunded_minor", "reversed_minor", "status",
 )  # fmt: skip
+# Advisory-lock namespace of the engine's order locks (core.bulk.lock_keys).
+ORDER_LOCKS = 0x4757  # "GW": Goods for Good
+
 PARKED_COLUMNS = (
     "event_id", "fingerprint", "type", "order_id", "line_id", "occurred_at_us",
     "merchant_id", "product_id", "currency", "refund_minor", "run_id", "source_line",
@@ -128,6 +131,10 @@ class _Batch:
     # 1. read ---------------------------------------------------------------
 
     def load(self) -> None:
+        # Two writers (API, stream workers, ingests) must not decide about the
+        # same line at once: each would park what the other is paying. Lock
+        # the batch's orders before reading them; a line is in one order.
+        bulk.lock_keys(self.cursor, ORDER_LOCKS, {e.order_id for e in self.events})
         ids = list({e.event_id for e in self.events})
         for event_id, fp in bulk.select_in(
             self.cursor, "SELECT event_id, fingerprint FROM donations_event WHERE", "event_id", ids

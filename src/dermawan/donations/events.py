@@ -68,11 +68,18 @@ class OrderEvent(NamedTuple):
         return (self.order_id, self.line_id)
 
 
-def _id(record: dict[str, Any], name: str, required: bool) -> str | None:
+# Longest ids the tables hold (donations.models); longer is malformed, not a crash.
+ID_LENGTH = 100
+EVENT_ID_LENGTH = 200
+
+
+def _id(record: dict[str, Any], name: str, required: bool, longest: int = ID_LENGTH) -> str | None:
     value = record.get(name)
     if type(value) is str:
-        if value:
+        if 0 < len(value) <= longest:
             return value
+        if value:
+            raise Invalid("malformed", f"{name} is longer than {longest} characters")
         raise Invalid("malformed", f"{name} is empty")
     if value is None:
         if required:
@@ -106,7 +113,7 @@ def fingerprint(content: tuple[object, ...]) -> int:
 
 def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
     """Validate one record; raises ``Invalid`` with the spec's reason."""
-    event_id = _id(record, "event_id", True)
+    event_id = _id(record, "event_id", True, EVENT_ID_LENGTH)
     kind = record.get("type")
     if kind not in TYPES:
         if kind is None:
