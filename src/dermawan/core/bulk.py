@@ -129,8 +129,8 @@ def update_rows(
     """Set ``columns`` of the rows whose id is each row's first value."""
     if not rows:
         return
-    sets = ", ".join(f"{c} = ?" for c in columns)
     if connection.vendor == "postgresql":
+        # A staging table with the updated columns' own types, then one join.
         stage = f"_stage_{table}"
         listed = ", ".join(["id", *columns])
         cursor.execute(f"DROP TABLE IF EXISTS {stage}")
@@ -138,8 +138,9 @@ def update_rows(
         insert_rows(cursor, stage, ["id", *columns], rows)
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
         cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.id = s.id")
-        cursor.execute(f"DROP TABLE {stage}")
+        drop_stage(cursor, stage)
         return
+    sets = ", ".join(f"{c} = ?" for c in columns)
     cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in rows])
 
 
