@@ -20,6 +20,7 @@ INSTALLED_APPS = [
     "dermawan.streaming",
     "dermawan.webhooks",
     "dermawan.api",
+    "dermawan.auditlog",
     "django.contrib.contenttypes",
     "django.contrib.auth",
 ]
