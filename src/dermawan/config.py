@@ -48,4 +48,6 @@ def database() -> dict[str, Any]:
         # The engine's statements are short and many; JIT-compiling the big
         # joins of a large database costs more per batch than it ever saves.
         config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        # Two test runs on one server each need their own test database.
+        config["TEST"] = {"NAME": os.environ.get("DERMAWAN_TEST_DATABASE_NAME")}
     return config
