@@ -11,7 +11,7 @@ DEMO_DIR ?= var/demo
 DEMO_EVENTS ?= 200000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: demo test test-sqlite test-postgres lint bench install clean
+.PHONY: demo test test-sqlite test-postgres lint bench install clean system-packages
 
 $(STAMP): pyproject.toml constraints.txt
 	@command -v $(PYTHON) >/dev/null || { echo "needs $(PYTHON) on PATH"; exit 2; }
@@ -38,7 +38,10 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench
 	$(BIN)/mypy
 
-test: lint test-sqlite test-postgres
+test: system-packages lint test-sqlite test-postgres
+
+system-packages:
+	tools/system-packages
 
 test-sqlite: $(STAMP)
 	$(BIN)/pytest -q -n 2
