@@ -68,3 +68,31 @@ class TreeHead(models.Model):
 
     def __str__(self) -> str:
         return f"tree head {self.tree_size} at {self.timestamp_ms}"
+
+
+class LeafSource(models.Model):
+    """Where leaf ``id`` came from: its order line and, for an effect the
+    ledger holds, the order event (by row id) whose ledger transaction it
+    mirrors (no event for ``paid_out``). Receipts find a line's leaves here;
+    the audit rebuilds each leaf from these rows."""
+
+    id = RowIdField(primary_key=True)
+    order_line_id = models.BigIntegerField()
+    event_row_id = models.BigIntegerField(null=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["order_line_id"])]
+
+    def __str__(self) -> str:
+        return f"leaf {self.id} of order line {self.order_line_id}"
+
+
+class BuyerSalt(models.Model):
+    """The salt of an order line's buyer hash (leaves.buyer_hash). Never public:
+    only the buyer's receipt carries it, so the buyer alone can open the hash."""
+
+    order_line_id = RowIdField(primary_key=True)
+    salt = models.BinaryField()
+
+    def __str__(self) -> str:
+        return f"salt of order line {self.order_line_id}"

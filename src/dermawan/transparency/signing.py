@@ -61,12 +61,18 @@ def create_key(path: Path | None = None) -> Ed25519PrivateKey:
         serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption(),
     )
-    try:
-        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        raise KeyFileError(f"{path} already exists; the log keeps the key it has") from None
+    # Written whole under a private name, then linked into place: a process
+    # that races us sees no key or a complete one, never half a file.
+    partial = path.with_name(f".{path.name}.{os.getpid()}")
+    descriptor = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(descriptor, "wb") as stream:
         stream.write(pem)
+    try:
+        os.link(partial, path)
+    except FileExistsError:
+        raise KeyFileError(f"{path} already exists; the log keeps the key it has") from None
+    finally:
+        partial.unlink()
     return key
 
 
@@ -97,7 +103,10 @@ def ensure_key(path: Path | None = None) -> Ed25519PrivateKey:
     """The key, made first if there is none yet (for set-up)."""
     path = path or key_path()
     if not path.exists():
-        return create_key(path)
+        try:
+            return create_key(path)
+        except KeyFileError:
+            pass  # another process made it first
     return load_key(path)
 
 

@@ -1,0 +1,259 @@
+"""Writing donation effects to the log, in the transaction that books them.
+
+``record_effects`` is the engine hook (registered by TransparencyConfig): per
+batch, one leaf per pledged, confirmed or reversed effect, appended in bulk
+with its source row (order line, order event) and, for lines opened now with
+a buyer, a fresh salt. ``record_paid_out`` is settlement's entry point: one
+``paid_out`` leaf per line paid, in settlement's transaction. After either, a
+new signed tree head when one is due (``DERMAWAN_LOG_HEAD_INTERVAL_MS``).
+
+Every query here is set-based: a batch costs a fixed handful of statements
+whatever its size (event row ids, pledge terms, stored salts, the append, the
+source and salt rows, the last head).
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from django.conf import settings
+
+from dermawan.core import bulk
+from dermawan.core.instants import EPOCH, ONE_MICROSECOND
+from dermawan.donations.events import OrderEvent
+from dermawan.donations.rules import PLEDGED, Effect, Line
+from dermawan.transparency import heads, leaves, signing, store
+from dermawan.transparency.leaves import DonationLeaf, PledgeTerms
+
+PAID_OUT = "paid_out"
+# A paid_out effect has no order event: its leaf names none.
+NO_EVENT = ""
+SOURCE_COLUMNS = ("id", "order_line_id", "event_row_id")
+
+
+@dataclass(frozen=True)
+class PaidOutLine:
+    """One order line's donation paid to its charity by a settlement run."""
+
+    line_id: int  # donations OrderLine pk
+    amount_minor: int
+    currency: str
+
+
+def leaf_of(
+    kind: str,
+    occurred_at_us: int,
+    amount_minor: int,
+    event_id: str,
+    line: Any,
+    terms: PledgeTerms | None,
+    salt: bytes | None,
+) -> DonationLeaf:
+    """The leaf of one effect on ``line`` (a rules.Line, or any row with its fields)."""
+    buyer = (
+        None if salt is None or line.buyer_id is None else leaves.buyer_hash(salt, line.buyer_id)
+    )
+    return DonationLeaf(
+        kind=kind,
+        occurred_at_us=occurred_at_us,
+        amount_minor=amount_minor,
+        currency=line.currency,
+        event_id=event_id,
+        order_id=line.order_id,
+        line_id=line.line_id,
+        project_id=line.project_id,
+        charity_id=line.charity_id or "",
+        pledge=terms,
+        buyer_hash=buyer,
+    )
+
+
+def _micros(moment: Any) -> int:
+    return (moment - EPOCH) // ONE_MICROSECOND  # type: ignore[no-any-return]
+
+
+def pledge_terms(pledge_ids: Iterable[str | None]) -> dict[str, PledgeTerms]:
+    """The catalog's terms of these pledges, as leaves record them."""
+    from dermawan.catalog.models import Pledge
+
+    wanted = {p for p in pledge_ids if p is not None}
+    if not wanted:
+        return {}
+    rows = Pledge.objects.filter(id__in=wanted).values_list(
+        "id", "basis_points", "amount_minor", "currency", "max_per_line_minor",
+        "valid_from", "valid_to",
+    )  # fmt: skip
+    return {
+        pid: PledgeTerms(
+            pid, bp, amount, currency, cap, _micros(start), None if end is None else _micros(end)
+        )
+        for pid, bp, amount, currency, cap, start, end in rows
+    }
+
+
+def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
+    rows = bulk.select_in(
+        cursor, "SELECT order_line_id, salt FROM transparency_buyersalt WHERE", "order_line_id",
+        line_ids,
+    )  # fmt: skip
+    return {line_id: bytes(salt) for line_id, salt in rows}
+
+
+def record_effects(
+    cursor: Any,
+    effects: Sequence[tuple[Effect, Line, int]],
+    applied: Sequence[tuple[OrderEvent, Line]],
+) -> None:
+    """The engine hook: a leaf per effect of the batch, then a head if one is due."""
+    if not effects:
+        return
+    event_ids = [applied[index][0].event_id for _, _, index in effects]
+    event_rows: dict[str, int] = dict(
+        bulk.select_in(
+            cursor, "SELECT event_id, id FROM donations_event WHERE", "event_id", event_ids
+        )
+    )
+    terms = pledge_terms(line.pledge_id for _, line, _ in effects)
+    # A line pledged now gets a new salt; older lines have theirs stored.
+    salts: dict[int, bytes] = {}
+    new_salts: list[tuple[int, bytes]] = []
+    for effect, line, _ in effects:
+        if effect.kind == PLEDGED and line.buyer_id is not None:
+            assert line.id is not None
+            salts[line.id] = leaves.new_salt()
+            new_salts.append((line.id, salts[line.id]))
+    older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
+    salts.update(stored_salts(cursor, sorted(i for i in older if i is not None)))
+    encoded: list[bytes] = []
+    sources: list[tuple[int, int | None]] = []
+    for (effect, line, index), event_id in zip(effects, event_ids, strict=True):
+        assert line.id is not None
+        event = applied[index][0]
+        leaf = leaf_of(
+            effect.kind,
+            event.occurred_at_us,
+            effect.amount_minor,
+            event_id,
+            line,
+            terms.get(line.pledge_id) if line.pledge_id else None,
+            salts.get(line.id),
+        )
+        encoded.append(leaf.encode())
+        sources.append((line.id, event_rows[event_id]))
+    _append(cursor, encoded, sources)
+    bulk.insert_rows(cursor, "transparency_buyersalt", ("order_line_id", "salt"), new_salts)
+
+
+def record_paid_out(cursor: Any, paid: Sequence[PaidOutLine], paid_at_us: int) -> None:
+    """One ``paid_out`` leaf per line, in the caller's (settlement's) transaction.
+
+    ``cursor`` is the driver's cursor (dermawan.core.bulk.raw_cursor) inside
+    the caller's transaction.atomic(). A line with no donation, or an amount
+    or currency the line cannot have, is refused with ValueError naming it.
+    """
+    if not paid:
+        return
+    ids = sorted({p.line_id for p in paid})
+    rows = bulk.select_in(
+        cursor,
+        "SELECT id, order_id, line_id, currency, buyer_id, pledge_id, project_id, charity_id, "
+        "donation_minor FROM donations_orderline WHERE",
+        "id",
+        ids,
+    )
+    lines = {row[0]: _LineRow(*row) for row in rows}
+    for p in paid:
+        line = lines.get(p.line_id)
+        if line is None:
+            raise ValueError(f"order line {p.line_id} does not exist")
+        if line.project_id is None:
+            raise ValueError(f"order line {p.line_id} has no donation to pay out")
+        if p.currency != line.currency:
+            raise ValueError(
+                f"order line {p.line_id} is in {line.currency}; paid out in {p.currency}"
+            )
+        if not 0 < p.amount_minor <= line.donation_minor:
+            raise ValueError(
+                f"order line {p.line_id}: paid out {p.amount_minor}, its donation is "
+                f"{line.donation_minor}"
+            )
+    terms = pledge_terms(line.pledge_id for line in lines.values())
+    salts = stored_salts(cursor, ids)
+    encoded = [
+        leaf_of(
+            PAID_OUT,
+            paid_at_us,
+            p.amount_minor,
+            NO_EVENT,
+            lines[p.line_id],
+            terms.get(lines[p.line_id].pledge_id or ""),
+            salts.get(p.line_id),
+        ).encode()
+        for p in paid
+    ]
+    _append(cursor, encoded, [(p.line_id, None) for p in paid])
+
+
+@dataclass(frozen=True)
+class _LineRow:
+    id: int
+    order_id: str
+    line_id: str
+    currency: str
+    buyer_id: str | None
+    pledge_id: str | None
+    project_id: str | None
+    charity_id: str | None
+    donation_minor: int
+
+
+def _append(cursor: Any, encoded: list[bytes], sources: Sequence[tuple[int, int | None]]) -> None:
+    appended = store.append(cursor, encoded)
+    bulk.insert_rows(
+        cursor,
+        "transparency_leafsource",
+        SOURCE_COLUMNS,
+        [(index, *source) for index, source in enumerate(sources, appended.first_index)],
+    )
+    sign_if_due(cursor, appended.tree_size)
+
+
+# signing --------------------------------------------------------------------
+
+
+def interval_ms() -> int:
+    return int(getattr(settings, "DERMAWAN_LOG_HEAD_INTERVAL_MS", heads.INTERVAL_MS))
+
+
+@functools.lru_cache(maxsize=4)
+def _key_at(path: Path) -> Ed25519PrivateKey:
+    return signing.ensure_key(path)
+
+
+def signing_key() -> Ed25519PrivateKey:
+    """The log's key from the data directory, made there on first use; read once."""
+    return _key_at(signing.key_path())
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def sign_if_due(
+    cursor: Any, tree_size: int, at_ms: int | None = None
+) -> heads.SignedTreeHead | None:
+    """Sign the log if it grew and the last head is older than the interval."""
+    store.lock(cursor)  # read the last head as the next writer will see it
+    last = heads.latest(cursor)
+    moment = now_ms() if at_ms is None else at_ms
+    if last is not None:
+        moment = max(moment, last.head.timestamp_ms)  # another writer's clock ran ahead
+    if not heads.due(last, tree_size, moment, interval_ms()):
+        return None
+    return heads.sign_current(cursor, signing_key(), moment)
