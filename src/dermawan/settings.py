@@ -45,3 +45,5 @@ LANGUAGE_CODE = "id"
 # ones are refused with a 413 problem document before they are read.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 2**20
 STATIC_URL = "/static/"
+# The transparency log signs a new tree head at most this often (0: every batch).
+DERMAWAN_LOG_HEAD_INTERVAL_MS = int(os.environ.get("DERMAWAN_LOG_HEAD_INTERVAL_MS", "60000"))
