@@ -27,6 +27,7 @@ from dermawan.api.catalog_refusals import load
 from dermawan.api.problems import Problem
 from dermawan.api.schemas import LIMIT, OFFSET, CatalogId, Currency, Moment, Page, StrictIn
 from dermawan.catalog.models import Pledge
+from dermawan.catalog.pledge_ending import EndRefused, end_instant
 from dermawan.core.instants import (
     EPOCH,
     MICROS_PER_SECOND,
@@ -36,8 +37,6 @@ from dermawan.core.instants import (
 )
 
 router = Router(tags=["pledges"])
-# Ending "now" tolerates this much clock difference between client and server.
-PAST_TOLERANCE_US = 60 * MICROS_PER_SECOND
 
 
 class PledgeIn(StrictIn):
@@ -194,19 +193,19 @@ def end_pledge(request: HttpRequest, pledge_id: str, body: EndIn) -> dict[str, A
     now_us = int(time.time() * MICROS_PER_SECOND)
     current = pledge_out(pledge)
     current_to = None if pledge.valid_to is None else parse_instant(current["valid_to"])
-    if current_to is not None and current_to <= now_us:
-        raise Problem("pledge-ended", f"pledge {pledge_id} ended at {current['valid_to']}")
-    if body.valid_to is None:
-        end_us = now_us
-    else:
-        parsed = parse_instant(body.valid_to)
-        if parsed is None:
-            raise _invalid_end(f"{body.valid_to!r} is not RFC 3339 with an offset")
-        end_us = parsed
-        if end_us < now_us - PAST_TOLERANCE_US:
-            raise _invalid_end("is in the past; donations already made keep their pledge")
-        if current_to is not None and end_us > current_to:
-            raise _invalid_end(f"is later than the pledge's end {current['valid_to']}")
+    requested = None if body.valid_to is None else parse_instant(body.valid_to)
+    if body.valid_to is not None and requested is None:
+        raise _invalid_end(f"{body.valid_to!r} is not RFC 3339 with an offset")
+    try:
+        end_us = end_instant(current_to, requested, now_us)
+    except EndRefused as refused:
+        if refused.reason == EndRefused.ENDED:
+            problem = Problem("pledge-ended", f"pledge {pledge_id} ended at {current['valid_to']}")
+        elif refused.reason == EndRefused.PAST:
+            problem = _invalid_end("is in the past; donations already made keep their pledge")
+        else:
+            problem = _invalid_end(f"is later than the pledge's end {current['valid_to']}")
+        raise problem from None
     record = {k: v for k, v in current.items() if v is not None or k == "product_id"}
     record["valid_to"] = to_rfc3339(end_us)
     load({"pledges": [record]})
