@@ -56,6 +56,32 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 _problem_key = pytest.StashKey[str | None]()
 
 
+def unavailable(service: str, problem: str) -> None:
+    """A service a test needs is missing: skip saying what to start; fail under CI."""
+    if IN_CI:
+        pytest.fail(f"CI needs {service}: {problem}", pytrace=False)
+    pytest.skip(problem)
+
+
+REDIS_URL = os.environ.get("DERMAWAN_TEST_REDIS", "redis://127.0.0.1:6379/0")
+START_REDIS = (
+    "start Redis on 127.0.0.1:6379, e.g. 'redis-server --daemonize yes --bind 127.0.0.1 "
+    '--port 6379 --save "" --appendonly no\''
+)
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis on loopback (DERMAWAN_TEST_REDIS), for the shared rate limits."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_timeout=3).ping()
+    except redis.RedisError as error:
+        unavailable("Redis", f"Redis at {REDIS_URL} is not reachable ({error}); {START_REDIS}")
+    return REDIS_URL
+
+
 @contextmanager
 def fresh_database(tmp_path: Path, label: str) -> Iterator[str]:
     """A new, migrated database of the suite's vendor; dropped afterwards."""

@@ -126,6 +126,7 @@ def fields(document: dict[str, Any]) -> set[str]:
 def row_counts() -> dict[str, int]:
     """Rows of every table the API writes, to prove a refused request wrote nothing."""
     from dermawan.api.models import ApiKey, ProductDonations, SignatureUse
+    from dermawan.auditlog.models import AuditEntry
     from dermawan.catalog.models import Charity, Merchant, Pledge, Project
     from dermawan.donations.models import Event, IngestRun, OrderLine, ParkedEvent
     from dermawan.ledger.models import Posting, Transaction
@@ -133,6 +134,7 @@ def row_counts() -> dict[str, int]:
 
     models = (
         ApiKey,
+        AuditEntry,
         ProductDonations,
         SignatureUse,
         Charity,

@@ -69,3 +69,20 @@ def test_schema_errors_name_the_field(api: Api, keys: Keys) -> None:
         "/api/v1/projects/sumur", {**PROJECT_IN, "goal_minor": "1", "extra": 1}, key=keys.admin
     )
     assert fields(problem(response, 422, "validation-failed")) == {"goal_minor", "extra"}
+
+
+def test_each_admin_change_is_in_the_audit_log(api: Api, keys: Keys) -> None:
+    from dermawan.api.models import ApiKey
+    from dermawan.auditlog.entries import entries
+
+    api.put("/api/v1/charities/baru", {"name": "Baru", "country": "ID"}, key=keys.admin)
+    api.put("/api/v1/projects/sumur", {**PROJECT_IN, "charity_id": "baru"}, key=keys.admin)
+    api.put("/api/v1/projects/sumur", {**PROJECT_IN, "charity_id": "nobody"}, key=keys.admin)
+
+    admin_key = ApiKey.objects.get(kind="admin")
+    logged = [(e.actor, e.action, e.subject) for e in entries()]
+    assert logged == [
+        (f"admin-key:{admin_key.id}", "catalog.projects.put", "project:sumur"),
+        (f"admin-key:{admin_key.id}", "catalog.charities.put", "charity:baru"),
+    ]  # the refused change left no entry
+    assert entries(subject="project:sumur").get().details["goal_minor"] == 10_000_000

@@ -33,6 +33,12 @@ def test_revoke_stops_the_key_at_once(api: Api, keys: Keys, capsys: Any) -> None
     assert code == 0 and revoked["prefix"] == made["prefix"]
     problem(api.get("/api/v1/pledges", key=made["key"]), 401, "revoked-key")
 
+    from dermawan.auditlog.entries import entries
+
+    logged = [(e.action, e.details.get("prefix")) for e in entries(action_prefix="api-key.")]
+    assert logged == [("api-key.revoke", made["prefix"]), ("api-key.create", made["prefix"])]
+    assert all(e.actor.startswith("cli:") for e in entries())
+
 
 @pytest.mark.parametrize(
     "args",

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import IN_CI, run_dermawan
+from tests.conftest import run_dermawan, unavailable
 
 NATS_URL = os.environ.get("DERMAWAN_TEST_NATS", "nats://127.0.0.1:4222")
 NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -63,9 +63,7 @@ def nats_problem(url: str = NATS_URL) -> str | None:
 
 
 def _unavailable(problem: str) -> None:
-    if IN_CI:
-        pytest.fail(f"CI needs NATS with JetStream: {problem}", pytrace=False)
-    pytest.skip(problem)
+    unavailable("NATS with JetStream", problem)
 
 
 @pytest.fixture(scope="session")

@@ -100,6 +100,11 @@ def test_after_24_hours_it_is_dead_lettered_listed_and_can_be_retried(client: An
         clock.now = time.time()
         assert deliver_round(now=clock, timeout=0.5).delivered == 1
         assert client.get("/api/v1/webhooks/deliveries", headers=auth).json()["items"] == []
+        from dermawan.auditlog.entries import entries
+
+        assert entries(action_prefix="webhooks.delivery.").get().subject == (
+            f"webhook-delivery:{delivery.pk}"
+        )
 
 
 def test_backoff_doubles_up_to_an_hour() -> None:
@@ -138,5 +143,13 @@ def test_registering_an_endpoint_over_the_api(client: Any) -> None:
         headers=auth,
     )
     assert bad.status_code == 422
+    from dermawan.auditlog.entries import entries
+
+    endpoint_id = made.json()["id"]
+    client.delete(f"/api/v1/webhooks/endpoints/{endpoint_id}", headers=auth)
+    assert [(e.action, e.subject) for e in entries()] == [
+        ("webhooks.endpoint.disable", f"webhook-endpoint:{endpoint_id}"),
+        ("webhooks.endpoint.register", f"webhook-endpoint:{endpoint_id}"),
+    ]  # the refused registration left none
     gone = client.delete(f"/api/v1/webhooks/endpoints/{made.json()['id']}", headers=auth)
     assert gone.json()["active"] is False

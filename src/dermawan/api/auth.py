@@ -33,6 +33,11 @@ class Actor:
     def is_admin(self) -> bool:
         return self.kind == ADMIN
 
+    @property
+    def label(self) -> str:
+        """Who acted, as the audit log names it: ``admin-key:7``, ``anonymous``."""
+        return self.kind if self.key_id is None else f"{self.kind}-key:{self.key_id}"
+
 
 PUBLIC = Actor(ANONYMOUS)
 

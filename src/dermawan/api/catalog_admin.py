@@ -8,11 +8,12 @@ and the merchant itself; charities and projects are public (see public.py).
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.http import HttpRequest
 from ninja import Schema
 from pydantic import Field, StrictBool, StrictInt
 
-from dermawan.api.auth import ADMIN, MARKETPLACE, MERCHANT, require
+from dermawan.api.auth import ADMIN, MARKETPLACE, MERCHANT, Actor, require
 from dermawan.api.catalog_refusals import load
 from dermawan.api.problems import Problem
 from dermawan.api.public import CharityOut, ProjectOut, charity_out, project_out
@@ -27,6 +28,7 @@ from dermawan.api.schemas import (
     Status,
     StrictIn,
 )
+from dermawan.auditlog.entries import record
 from dermawan.catalog.models import Charity, Merchant, Project
 
 # Paths shared with public reads (GET and PUT of one path) must be one router's.
@@ -62,19 +64,27 @@ class MerchantOut(Schema):
 ERRORS = {404: None, 409: None, 422: None}
 
 
+NOUNS = {"charities": "charity", "projects": "project", "merchants": "merchant"}
+
+
+def put(who: Actor, section: str, record_id: str, fields: dict[str, object]) -> None:
+    """Load one catalog record and write its audit entry, together or not at all."""
+    with transaction.atomic():
+        load({section: [{"id": record_id, **fields}]})
+        record(who.label, f"catalog.{section}.put", f"{NOUNS[section]}:{record_id}", **fields)
+
+
 @router.put("/charities/{charity_id}", response={200: CharityOut, **ERRORS}, tags=TAGS)
 def put_charity(request: HttpRequest, charity_id: CatalogId, body: CharityIn) -> dict[str, object]:
     """Create or update a charity (admin)."""
-    require(request, ADMIN)
-    load({"charities": [{"id": charity_id, **body.model_dump()}]})
+    put(require(request, ADMIN), "charities", charity_id, body.model_dump())
     return charity_out(Charity.objects.get(id=charity_id))
 
 
 @router.put("/projects/{project_id}", response={200: ProjectOut, **ERRORS}, tags=TAGS)
 def put_project(request: HttpRequest, project_id: CatalogId, body: ProjectIn) -> dict[str, object]:
     """Create or update a project (admin)."""
-    require(request, ADMIN)
-    load({"projects": [{"id": project_id, **body.model_dump()}]})
+    put(require(request, ADMIN), "projects", project_id, body.model_dump())
     return project_out(Project.objects.get(id=project_id))
 
 
@@ -83,8 +93,7 @@ def put_merchant(
     request: HttpRequest, merchant_id: CatalogId, body: MerchantIn
 ) -> dict[str, object]:
     """Create or update a merchant (admin)."""
-    require(request, ADMIN)
-    load({"merchants": [{"id": merchant_id, **body.model_dump()}]})
+    put(require(request, ADMIN), "merchants", merchant_id, body.model_dump())
     return {"id": merchant_id, "name": body.name}
 
 

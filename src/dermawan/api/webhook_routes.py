@@ -11,6 +11,7 @@ import time
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 from ninja import Query, Router, Schema
@@ -20,6 +21,7 @@ from pydantic import Field
 from dermawan.api.auth import ADMIN, MARKETPLACE, require
 from dermawan.api.problems import Problem, invalid
 from dermawan.api.schemas import LIMIT, OFFSET, Page, StrictIn, Text
+from dermawan.auditlog.entries import record
 from dermawan.core.instants import MICROS_PER_SECOND, to_rfc3339
 from dermawan.webhooks import signing
 from dermawan.webhooks.delivery import requeue
@@ -110,17 +112,25 @@ def delivery_out(delivery: Delivery) -> dict[str, Any]:
 @router.post("/webhooks/endpoints", response={201: EndpointCreated, 422: None})
 def register_endpoint(request: HttpRequest, body: EndpointIn) -> Status[dict[str, Any]]:
     """Register an endpoint for some event types; the answer shows its secret once."""
-    require(request, MARKETPLACE, ADMIN)
+    who = require(request, MARKETPLACE, ADMIN)
     parts = urlsplit(body.url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise invalid("url", "must be an absolute http or https URL")
     secret = body.secret or signing.new_secret()
-    endpoint = Endpoint.objects.create(
-        url=body.url,
-        events=sorted(set(body.events), key=EVENT_TYPES.index),
-        secret_sealed=seal(secret),
-        description=body.description,
-    )
+    with transaction.atomic():
+        endpoint = Endpoint.objects.create(
+            url=body.url,
+            events=sorted(set(body.events), key=EVENT_TYPES.index),
+            secret_sealed=seal(secret),
+            description=body.description,
+        )
+        record(
+            who.label,
+            "webhooks.endpoint.register",
+            f"webhook-endpoint:{endpoint.id}",
+            url=endpoint.url,
+            events=endpoint.events,
+        )
     return Status(201, {**endpoint_out(endpoint), "secret": secret})
 
 
@@ -140,12 +150,14 @@ def _endpoint(endpoint_id: int) -> Endpoint:
 @router.delete("/webhooks/endpoints/{endpoint_id}", response={200: EndpointOut, 404: None})
 def disable_endpoint(request: HttpRequest, endpoint_id: int) -> dict[str, Any]:
     """Stop sending to an endpoint (its history stays)."""
-    require(request, MARKETPLACE, ADMIN)
+    who = require(request, MARKETPLACE, ADMIN)
     endpoint = _endpoint(endpoint_id)
     if endpoint.active:
         endpoint.active = False
         endpoint.disabled_at = timezone.now()
-        endpoint.save(update_fields=["active", "disabled_at"])
+        with transaction.atomic():
+            endpoint.save(update_fields=["active", "disabled_at"])
+            record(who.label, "webhooks.endpoint.disable", f"webhook-endpoint:{endpoint.id}")
     return endpoint_out(endpoint)
 
 
@@ -169,11 +181,13 @@ def list_deliveries(request: HttpRequest, query: Query[DeliveryQuery]) -> dict[s
 )
 def retry_delivery(request: HttpRequest, delivery_id: int) -> dict[str, Any]:
     """Put a dead letter back in the queue (with a fresh 24 hours of retries)."""
-    require(request, MARKETPLACE, ADMIN)
+    who = require(request, MARKETPLACE, ADMIN)
     delivery = Delivery.objects.select_related("message").filter(id=delivery_id).first()
     if delivery is None:
         raise Problem("not-found", f"no delivery {delivery_id}")
     if delivery.status != Delivery.DEAD:
         raise Problem("conflict", f"delivery {delivery_id} is {delivery.status}, not dead")
-    requeue(delivery, int(time.time() * MICROS_PER_SECOND))
+    with transaction.atomic():
+        requeue(delivery, int(time.time() * MICROS_PER_SECOND))
+        record(who.label, "webhooks.delivery.retry", f"webhook-delivery:{delivery.id}")
     return delivery_out(delivery)

@@ -6,6 +6,7 @@ roll back together, so the log never shows an action that did not happen.
 
 from __future__ import annotations
 
+import getpass
 from typing import Any
 
 from django.db.models import QuerySet
@@ -21,6 +22,15 @@ def record(actor: str, action: str, subject: str, **details: Any) -> AuditEntry:
     return AuditEntry.objects.create(
         at=timezone.now(), actor=actor, action=action, subject=subject, details=details
     )
+
+
+def cli_actor(name: str = "") -> str:
+    """The actor of a command: ``cli:<name>``, by default the operating-system user."""
+    try:
+        who = name or getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers)
+        who = "unknown"
+    return f"cli:{who}"
 
 
 def entries(*, action_prefix: str = "", subject: str = "", actor: str = "") -> QuerySet[AuditEntry]:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.db import transaction
 
 from dermawan.api.keys import KINDS, create_key
+from dermawan.auditlog.entries import cli_actor, record
 from dermawan.catalog.models import Charity, Merchant
 from dermawan.core.output import BadInput, DermawanCommand
 
@@ -41,15 +43,24 @@ class Command(DermawanCommand):
         if options["burst"] is not None and options["burst"] < 1:
             raise BadInput("--burst must be at least 1")
         try:
-            made = create_key(
-                kind,
-                owner,
-                name=options["name"],
-                signing=options["signing"],
-                require_signature=options["require_signature"],
-                rate_per_second=options["rate"],
-                burst=options["burst"],
-            )
+            with transaction.atomic():
+                made = create_key(
+                    kind,
+                    owner,
+                    name=options["name"],
+                    signing=options["signing"],
+                    require_signature=options["require_signature"],
+                    rate_per_second=options["rate"],
+                    burst=options["burst"],
+                )
+                record(
+                    cli_actor(),
+                    "api-key.create",
+                    f"api-key:{made.key.id}",
+                    kind=kind,
+                    owner_id=owner,
+                    prefix=made.key.prefix,
+                )
         except ValueError as error:
             raise BadInput(str(error)) from error
         return {
