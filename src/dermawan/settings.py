@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "dermawan.webhooks",
     "dermawan.api",
     "dermawan.auditlog",
+    "dermawan.settlement",
     "dermawan.backoffice",
     "django.contrib.contenttypes",
     "django.contrib.auth",
