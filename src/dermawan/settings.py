@@ -21,6 +21,7 @@ INSTALLED_APPS = [
     "dermawan.webhooks",
     "dermawan.api",
     "dermawan.auditlog",
+    "dermawan.banking",
     "dermawan.settlement",
     "dermawan.backoffice",
     "django.contrib.contenttypes",
