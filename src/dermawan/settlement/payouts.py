@@ -14,7 +14,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 
@@ -250,23 +249,3 @@ def _totals(payouts: list[Payout]) -> dict[str, int]:
     for p in payouts:
         totals[p.currency] = totals.get(p.currency, 0) + p.amount_minor
     return totals
-
-
-def as_dict(payout: Payout) -> dict[str, Any]:
-    return {
-        "id": payout.pk,
-        "run_id": payout.run_id,
-        "charity_id": payout.charity_id,
-        "currency": payout.currency,
-        "donations": payout.donations,
-        "carried_in_minor": payout.carried_in_minor,
-        "confirmed_minor": payout.confirmed_minor,
-        "clawed_back_minor": payout.clawed_back_minor,
-        "fee_minor": payout.fee_minor,
-        "amount_minor": payout.amount_minor,
-        "carried_out_minor": payout.carried_out_minor,
-        "status": payout.status,
-        "reference": payout.reference,
-        "paid_at": None if payout.paid_at_us is None else to_rfc3339(payout.paid_at_us),
-        "failed_reason": payout.failed_reason or None,
-    }
