@@ -66,6 +66,7 @@ api = DermawanAPI(
 # catalog_admin adds its operations to public's router (they share paths).
 for module in (events, pledges, badges, receipts, public, webhook_routes, meta):
     api.add_router("", module.router)
+api.add_router("", "dermawan.transparency.api.router")  # /log/...: the transparency log
 
 
 def _field(location: tuple[Any, ...]) -> str:

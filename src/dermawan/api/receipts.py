@@ -12,6 +12,11 @@ Taobao's "love footprint"). Status of a line's donation:
 Settlement is not built yet: ``paid_out_lines`` is its seam and answers
 nothing until it is, so no line shows ``paid_out`` today.
 
+Each line carries its place in the transparency log (``log``): its leaves,
+each with an inclusion proof to the latest signed tree head, that head, and
+the buyer salt that opens the leaves' buyer hash (dermawan.transparency.receipts).
+Anyone can check it offline: ``dermawan verify-receipt``, or /receipts/verify.
+
 Buyers have no keys: the marketplace reads receipts for them. A merchant key
 reads only its own lines; admin reads all. An order or buyer with no line
 the key may see answers 404, whether or not it exists.
@@ -25,6 +30,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
 
 from dermawan.api.auth import ADMIN, MARKETPLACE, MERCHANT, Actor, require
 from dermawan.api.problems import Problem
@@ -32,6 +38,8 @@ from dermawan.api.schemas import LIMIT, OFFSET, Page
 from dermawan.catalog.models import Charity, Project
 from dermawan.core.instants import to_rfc3339
 from dermawan.donations.models import OrderLine
+from dermawan.transparency.api import TreeHeadOut
+from dermawan.transparency.receipts import line_logs
 
 router = Router(tags=["receipts"])
 
@@ -42,6 +50,26 @@ STATUSES = (PENDING, CONFIRMED, REVERSED, PAID_OUT)
 def paid_out_lines(line_ids: Iterable[int]) -> set[int]:
     """Which of these (confirmed) lines a settlement run has paid out: the settlement seam."""
     return set()
+
+
+class LogEntryOut(Schema):
+    leaf_index: int
+    kind: str = Field(description="pledged, confirmed, reversed or paid_out")
+    leaf: str = Field(description="the canonical leaf bytes, base64")
+    audit_path: list[str] | None = Field(
+        description="inclusion proof to tree_head, base64; null until a head covers the leaf"
+    )
+
+
+class LineLogOut(Schema):
+    """The line in the transparency log: check it with ``dermawan verify-receipt``."""
+
+    format: str
+    tree_head: TreeHeadOut | None
+    buyer_salt: str | None = Field(
+        description="opens the leaves' buyer hash: HMAC-SHA256(salt, buyer_id), base64"
+    )
+    entries: list[LogEntryOut]
 
 
 class ReceiptLine(Schema):
@@ -61,6 +89,7 @@ class ReceiptLine(Schema):
     reversed_minor: int
     net_minor: int
     status: str
+    log: LineLogOut | None
 
 
 class ReceiptTotal(Schema):
@@ -103,6 +132,7 @@ def receipt_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
         Charity.objects.filter(id__in={ln.charity_id for ln in lines}).values_list("id", "name")
     )
     paid_out = paid_out_lines(ln.id for ln in lines if ln.status == OrderLine.COMPLETED)
+    logs = line_logs([ln.id for ln in lines])
     return [
         {
             "order_id": ln.order_id,
@@ -121,6 +151,7 @@ def receipt_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
             "reversed_minor": ln.reversed_minor,
             "net_minor": ln.donation_minor - ln.reversed_minor,
             "status": status_of(ln, paid_out),
+            "log": logs.get(ln.id),
         }
         for ln in lines
     ]

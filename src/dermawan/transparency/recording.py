@@ -246,14 +246,15 @@ def now_ms() -> int:
 
 
 def sign_if_due(
-    cursor: Any, tree_size: int, at_ms: int | None = None
+    cursor: Any, tree_size: int, at_ms: int | None = None, *, force: bool = False
 ) -> heads.SignedTreeHead | None:
-    """Sign the log if it grew and the last head is older than the interval."""
+    """Sign the log if it grew and the last head is older than the interval
+    (``force``: if it grew at all)."""
     store.lock(cursor)  # read the last head as the next writer will see it
     last = heads.latest(cursor)
     moment = now_ms() if at_ms is None else at_ms
     if last is not None:
         moment = max(moment, last.head.timestamp_ms)  # another writer's clock ran ahead
-    if not heads.due(last, tree_size, moment, interval_ms()):
+    if not heads.due(last, tree_size, moment, 0 if force else interval_ms()):
         return None
     return heads.sign_current(cursor, signing_key(), moment)
