@@ -1,0 +1,63 @@
+"""Keeping ProjectDay and CampaignTotals in the engine's transaction (set-based upserts).
+
+A batch's effects are summed in memory by key, then written with one
+``INSERT ... ON CONFLICT DO UPDATE`` statement per table, keys sorted so
+concurrent writers on PostgreSQL take row locks in one order. A donation
+counts on the day it was paid; a reversal on the day of the event that
+reversed it. Days are Western Indonesian Time (UTC+7, no daylight saving).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from dermawan.core import bulk
+from dermawan.donations.hooks import Applied, Effects
+from dermawan.donations.rules import PLEDGED, REVERSED
+
+WIB = timedelta(hours=7)
+EPOCH = datetime(1970, 1, 1)
+
+
+def wib_day(us: int) -> date:
+    return (EPOCH + timedelta(microseconds=us) + WIB).date()
+
+
+def record(cursor: Any, effects: Effects, applied: Applied) -> None:
+    days: dict[tuple[str, str, date], list[int]] = defaultdict(lambda: [0, 0, 0])
+    campaigns: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for effect, line, index in effects:
+        if line.project_id is None or effect.kind not in (PLEDGED, REVERSED):
+            continue
+        if effect.kind == PLEDGED:
+            figures = (1, effect.amount_minor, 0)
+            when = line.paid_at_us
+        else:
+            figures = (0, 0, effect.amount_minor)
+            when = applied[index][0].occurred_at_us
+        for target in (
+            days[(line.project_id, line.currency, wib_day(when))],
+            campaigns[(line.campaign_id, line.currency)] if line.campaign_id else None,
+        ):
+            if target is not None:
+                for position, value in enumerate(figures):
+                    target[position] += value
+    if days:
+        _upsert(cursor, "impact_projectday", ("project_id", "currency", "day"), days)
+    if campaigns:
+        _upsert(cursor, "impact_campaigntotals", ("campaign_id", "currency"), campaigns)
+
+
+def _upsert(cursor: Any, table: str, keys: tuple[str, ...], rows: dict[Any, list[int]]) -> None:
+    mark = "%s" if bulk.vendor() == "postgresql" else "?"
+    columns = (*keys, "donations", "pledged_minor", "reversed_minor")
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET"
+        f" donations = {table}.donations + excluded.donations,"
+        f" pledged_minor = {table}.pledged_minor + excluded.pledged_minor,"
+        f" reversed_minor = {table}.reversed_minor + excluded.reversed_minor",
+        [(*key, *figures) for key, figures in sorted(rows.items())],
+    )

@@ -1,0 +1,94 @@
+"""A buyer's donation history (signed in as a buyer), each order's receipt downloadable.
+
+The lines and their statuses come from the API's receipt logic
+(dermawan.api.receipts), so the page, the JSON download and
+``GET /api/v1/orders/{id}/receipt`` say the same thing; the download is the
+API's document for the order, which ``dermawan verify-receipt`` and the
+receipt check page take as it is.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from django.core.paginator import Paginator
+from django.db.models import Count, Sum
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from dermawan.accounts.roles import membership, role_required
+from dermawan.api import receipts
+from dermawan.donations.models import OrderLine
+from dermawan.site.forms import PageNumber
+
+PER_PAGE = 20
+MAX_ORDER_ID = 100
+
+
+def buyer_lines(buyer_id: str) -> Any:
+    """The buyer's lines that made a donation (indexed by buyer: see decision 0023)."""
+    return OrderLine.objects.filter(buyer_id=buyer_id, donation_minor__gt=0)
+
+
+@require_GET
+@role_required("buyer")
+def donation_history(request: HttpRequest) -> HttpResponse:
+    member = membership(request)
+    assert member is not None and member.owner_id is not None
+    form = PageNumber(request.GET)
+    status = 200
+    items: list[dict[str, Any]] = []
+    page_obj = None
+    query = buyer_lines(member.owner_id)
+    if form.is_valid():
+        paginator = Paginator(query.order_by("-paid_at_us", "-id"), PER_PAGE)
+        number = form.cleaned_data["page"] or 1
+        if number > max(paginator.num_pages, 1):
+            form.add_error("page", translation.gettext("There are not that many pages."))
+            status = 400
+        else:
+            page_obj = paginator.page(number)
+            items = receipts.receipt_lines(list(page_obj.object_list))
+    else:
+        status = 400
+    sums = query.values("currency").annotate(
+        lines=Count("id"), given=Sum("donation_minor"), reversed=Sum("reversed_minor")
+    )
+    totals = [
+        {"currency": s["currency"], "lines": s["lines"], "net_minor": s["given"] - s["reversed"]}
+        for s in sums.order_by("currency")
+    ]
+    return render(
+        request,
+        "site/donations.html",
+        {"form": form, "items": items, "page_obj": page_obj, "totals": totals},
+        status=status,
+    )
+
+
+@require_GET
+@role_required("buyer")
+def receipt_download(request: HttpRequest, order_id: str) -> HttpResponse:
+    """The order's receipt as JSON (only the buyer's own orders; others are not found)."""
+    member = membership(request)
+    assert member is not None and member.owner_id is not None
+    if len(order_id) > MAX_ORDER_ID:
+        raise Http404("no such receipt")
+    lines = sorted(buyer_lines(member.owner_id).filter(order_id=order_id),
+                   key=lambda ln: ln.line_id)  # fmt: skip
+    if not lines:
+        raise Http404("no such receipt")
+    document = {
+        "order_id": order_id,
+        "lines": receipts.receipt_lines(lines),
+        "totals": receipts.totals(lines),
+    }
+    response = HttpResponse(
+        orjson.dumps(document, option=orjson.OPT_INDENT_2), content_type="application/json"
+    )
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in order_id)
+    response["Content-Disposition"] = f'attachment; filename="receipt-{safe}.json"'
+    return response

@@ -1,0 +1,87 @@
+"""Money, numbers and dates for people, in the active language (Babel).
+
+Money is an integer of minor units with its currency; a whole amount shows
+no decimals ("Rp3.000", not "Rp3.000,00"), a fractional one shows the
+currency's digits. The Babel locale follows Django's active language:
+Indonesian as written in Indonesia, English as written in Indonesia (so
+rupiah keep their "Rp"), and Simplified Chinese.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from zoneinfo import ZoneInfo
+
+from babel import Locale
+from babel.dates import format_date, format_datetime
+from babel.numbers import format_compact_currency, format_currency, format_decimal, format_percent
+from django.utils import translation
+
+from dermawan.core.money import CURRENCY_EXPONENTS
+
+BABEL_LOCALES = {"id": "id_ID", "en": "en_ID", "zh-hans": "zh_Hans_CN"}
+DEFAULT_LOCALE = "id_ID"
+# People in Indonesia read Western Indonesian Time.
+DISPLAY_TIME_ZONE = "Asia/Jakarta"
+
+
+def babel_locale(language: str | None = None) -> str:
+    """The Babel locale of a Django language code (the active one by default)."""
+    code = (language or translation.get_language() or "id").lower()
+    return BABEL_LOCALES.get(code, BABEL_LOCALES.get(code.split("-")[0], DEFAULT_LOCALE))
+
+
+def to_decimal(amount_minor: int, currency: str) -> Decimal:
+    return Decimal(amount_minor).scaleb(-CURRENCY_EXPONENTS.get(currency, 2))
+
+
+def money(amount_minor: int, currency: str, language: str | None = None) -> str:
+    """``300000, "IDR"`` -> ``"Rp3.000"`` (id), ``"IDR3,000"`` (zh-hans)."""
+    locale = babel_locale(language)
+    exponent = CURRENCY_EXPONENTS.get(currency, 2)
+    amount = to_decimal(amount_minor, currency)
+    if amount_minor % 10**exponent == 0:
+        pattern = Locale.parse(locale).currency_formats["standard"].pattern
+        whole = pattern.split(";")[0].replace(".00", "").replace(".0", "")
+        return str(format_currency(amount, currency, format=whole, locale=locale,
+                                   currency_digits=False))  # fmt: skip
+    return str(format_currency(amount, currency, locale=locale))
+
+
+def money_short(amount_minor: int, currency: str, language: str | None = None) -> str:
+    """Large amounts in a few characters: ``"Rp1,2 M"`` (for totals on small screens)."""
+    locale = babel_locale(language)
+    amount = to_decimal(amount_minor, currency)
+    if abs(amount) < 1_000_000:
+        return money(amount_minor, currency, language)
+    return str(format_compact_currency(amount, currency, locale=locale, fraction_digits=1))
+
+
+def number(value: int | Decimal, language: str | None = None) -> str:
+    return str(format_decimal(value, locale=babel_locale(language)))
+
+
+def percent(part: int, whole: int, language: str | None = None) -> str:
+    """``part / whole`` as a percentage with at most one decimal ("12,5%")."""
+    share = Decimal(part) / Decimal(whole) if whole else Decimal(0)
+    return str(format_percent(share, format="#,##0.#%", locale=babel_locale(language)))
+
+
+def day(value: date | datetime, language: str | None = None, style: str = "medium") -> str:
+    if isinstance(value, datetime):
+        value = value.astimezone(_zone()).date()
+    return str(format_date(value, format=style, locale=babel_locale(language)))
+
+
+def moment(value: datetime, language: str | None = None, style: str = "medium") -> str:
+    return str(format_datetime(value, format=style, tzinfo=_zone(), locale=babel_locale(language)))
+
+
+def from_micros(us: int) -> datetime:
+    """An instant stored as integer microseconds (dermawan.core.instants) as a datetime."""
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
+
+
+def _zone() -> ZoneInfo:
+    return ZoneInfo(DISPLAY_TIME_ZONE)

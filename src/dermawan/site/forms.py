@@ -1,0 +1,57 @@
+"""The project filters: every URL parameter checked, with a message next to its field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from dermawan.catalog.models import Charity
+from dermawan.site import labels
+
+MAX_QUERY = 100
+
+
+class ProjectFilters(forms.Form):
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=MAX_QUERY,
+        error_messages={"max_length": _("Search for at most %(limit_value)d characters.")},
+    )
+    category = forms.ChoiceField(label=_("Category"), required=False)
+    region = forms.ChoiceField(label=_("Region"), required=False)
+    charity = forms.ChoiceField(label=_("Charity"), required=False)
+    page = forms.IntegerField(
+        label=_("Page"),
+        required=False,
+        min_value=1,
+        max_value=100_000,
+        error_messages={
+            "invalid": _("The page must be a whole number."),
+            "min_value": _("Pages start at 1."),
+            "max_value": _("There are not that many pages."),
+        },
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        invalid = _("Choose one of the listed options.")
+        category: Any = self.fields["category"]
+        category.choices = [("", _("All categories")), *labels.CATEGORIES.items()]
+        category.error_messages["invalid_choice"] = invalid
+        region: Any = self.fields["region"]
+        region.choices = [
+            ("", _("All regions")),
+            *sorted(labels.REGIONS.items(), key=lambda r: r[1]),
+        ]
+        region.error_messages["invalid_choice"] = invalid
+        charity: Any = self.fields["charity"]
+        names = Charity.objects.order_by("name", "id").values_list("id", "name")
+        charity.choices = [("", _("All charities")), *names]
+        charity.error_messages["invalid_choice"] = invalid
+
+
+class PageNumber(forms.Form):
+    page = ProjectFilters.base_fields["page"]

@@ -1,0 +1,224 @@
+"""The public pages: home, projects, a project, charities, a charity, transparency.
+
+Every page reads rollups and small catalog queries (reads.py), never a scan
+of donations. Every URL parameter is validated by a form; bad values answer
+the page with a message next to the field (400), never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import NoReverseMatch, reverse
+from django.utils import translation
+from django.views.decorators.http import require_GET
+
+from dermawan.catalog.models import Charity, Project
+from dermawan.catalog.permits import can_take_pledges, permit_lapsed, today
+from dermawan.impact.models import ProgressReport
+from dermawan.site import labels, reads
+from dermawan.site.forms import PageNumber, ProjectFilters
+
+PER_PAGE = 12
+MAX_ID = 100
+
+
+def _catalog_id(value: str) -> str:
+    """An id from the path: too long ids are simply not found."""
+    if len(value) > MAX_ID:
+        raise Http404("no such record")
+    return value
+
+
+def _with_figures(projects: list[Project]) -> list[dict[str, Any]]:
+    figures = reads.project_figures(p.id for p in projects)
+    return [
+        {
+            "project": p,
+            "figures": figures.get(p.id),
+            "category": labels.category(p.category),
+            "region": labels.region(p.region),
+            "photo": next(iter(p.photos.all()), None),
+        }
+        for p in projects
+    ]
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    campaign = reads.current_campaign()
+    featured = reads.featured_projects()
+    return render(
+        request,
+        "site/home.html",
+        {
+            "campaign": campaign,
+            "campaign_figures": reads.campaign_figures(campaign.id) if campaign else [],
+            "featured": _with_figures(featured),
+            **_totals_context(),
+        },
+    )
+
+
+def _totals_context() -> dict[str, Any]:
+    return {"totals": reads.platform_totals(), "projects_supported": reads.projects_supported()}
+
+
+@require_GET
+def live_totals(request: HttpRequest) -> HttpResponse:
+    """The platform totals fragment the home page polls (htmx)."""
+    return render(request, "site/totals.html", _totals_context())
+
+
+@require_GET
+def projects(request: HttpRequest) -> HttpResponse:
+    form = ProjectFilters(request.GET)
+    found: list[Project] = []
+    page_obj = None
+    status = 200
+    if form.is_valid():
+        query = Project.objects.select_related("charity").prefetch_related("photos")
+        data = form.cleaned_data
+        if data["q"]:
+            query = query.filter(
+                Q(name__icontains=data["q"]) | Q(charity__name__icontains=data["q"])
+            )
+        for name, column in (("category", "category"), ("region", "region"),
+                             ("charity", "charity_id")):  # fmt: skip
+            if data[name]:
+                query = query.filter(**{column: data[name]})
+        paginator = Paginator(query.order_by("name", "id"), PER_PAGE)
+        number = data["page"] or 1
+        if number > max(paginator.num_pages, 1):
+            form.add_error("page", translation.gettext("There are not that many pages."))
+            status = 400
+        else:
+            page_obj = paginator.page(number)
+            found = list(page_obj.object_list)
+    else:
+        status = 400
+    params = request.GET.copy()
+    params.pop("page", None)
+    return render(
+        request,
+        "site/projects.html",
+        {
+            "form": form,
+            "items": _with_figures(found),
+            "page_obj": page_obj,
+            "query_string": params.urlencode() if form.is_valid() else "",
+        },
+        status=status,
+    )
+
+
+@require_GET
+def project(request: HttpRequest, project_id: str) -> HttpResponse:
+    found = (
+        Project.objects.select_related("charity")
+        .prefetch_related("photos")
+        .filter(id=_catalog_id(project_id))
+        .first()
+    )
+    if found is None:
+        raise Http404("no such project")
+    figures = reads.project_figures([found.id]).get(found.id)
+    net = figures.net_minor if figures else 0
+    language = translation.get_language() or "id"
+    unit_name = found.impact_unit_name(language)
+    units = net // found.impact_unit_minor if found.impact_unit_minor and net > 0 else 0
+    points = reads.money_over_time(found.id, found.currency)
+    reports = list(ProgressReport.objects.filter(project=found).prefetch_related("photos")[:20])
+    return render(
+        request,
+        "site/project.html",
+        {
+            "project": found,
+            "figures": figures,
+            "net": net,
+            "other_currencies": reads.project_other_currencies(found.id, found.currency),
+            "category": labels.category(found.category),
+            "region": labels.region(found.region),
+            "unit_name": unit_name,
+            "units": units,
+            "chart": _chart_data(points, found.currency),
+            "points": points,
+            "reports": reports,
+            "beneficiaries": sum(r.beneficiaries for r in reports),
+            "payouts": reads.charity_payouts(found.charity_id, limit=6),
+            "payouts_enabled": reads.payouts_enabled(),
+            "taking_pledges": can_take_pledges(found),
+        },
+    )
+
+
+def _chart_data(points: list[dict[str, Any]], currency: str) -> dict[str, Any]:
+    """What static/site/charts.js draws: days, running totals (major units), labels."""
+    from dermawan.site import formatting
+
+    return {
+        "currency": currency,
+        "labels": [formatting.day(p["day"], style="short") for p in points],
+        "totals": [float(formatting.to_decimal(p["total_minor"], currency)) for p in points],
+        "daily": [float(formatting.to_decimal(p["net_minor"], currency)) for p in points],
+        "locale": formatting.babel_locale().replace("_", "-").replace("-Hans-CN", "-Hans"),
+        "series": {
+            "total": translation.gettext("Total given"),
+            "daily": translation.gettext("Given that day"),
+        },
+    }
+
+
+@require_GET
+def charities(request: HttpRequest) -> HttpResponse:
+    form = PageNumber(request.GET)
+    status = 200
+    page_obj = None
+    if form.is_valid():
+        paginator = Paginator(Charity.objects.order_by("name", "id"), 24)
+        number = form.cleaned_data["page"] or 1
+        if number > max(paginator.num_pages, 1):
+            form.add_error("page", translation.gettext("There are not that many pages."))
+            status = 400
+        else:
+            page_obj = paginator.page(number)
+    else:
+        status = 400
+    return render(request, "site/charities.html", {"form": form, "page_obj": page_obj},
+                  status=status)  # fmt: skip
+
+
+@require_GET
+def charity(request: HttpRequest, charity_id: str) -> HttpResponse:
+    found = Charity.objects.filter(id=_catalog_id(charity_id)).first()
+    if found is None:
+        raise Http404("no such charity")
+    projects = list(found.projects.order_by("name").prefetch_related("photos"))
+    permits = list(found.permits.all())
+    on = today()
+    return render(
+        request,
+        "site/charity.html",
+        {
+            "charity": found,
+            "permits": [{"permit": p, "valid": p.expires_on >= on} for p in permits],
+            "lapsed": permit_lapsed(found.id, on),
+            "items": _with_figures(projects),
+            "payouts": reads.charity_payouts(found.id),
+            "payouts_enabled": reads.payouts_enabled(),
+        },
+    )
+
+
+@require_GET
+def receipt_check(request: HttpRequest) -> HttpResponse:
+    """Where to check a receipt: the transparency log's verification page, when installed."""
+    try:
+        target = reverse("transparency:verify")
+    except NoReverseMatch:
+        target = None
+    return render(request, "site/receipt_check.html", {"verify_url": target})
