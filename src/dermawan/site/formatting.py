@@ -54,7 +54,9 @@ def money_short(amount_minor: int, currency: str, language: str | None = None) -
     locale = babel_locale(language)
     amount = to_decimal(amount_minor, currency)
     if abs(amount) < 1_000_000:
-        return money(amount_minor, currency, language)
+        exponent = CURRENCY_EXPONENTS.get(currency, 2)
+        whole = (abs(amount_minor) + 10**exponent // 2) // 10**exponent * 10**exponent
+        return money(whole if amount_minor >= 0 else -whole, currency, language)
     return str(format_compact_currency(amount, currency, locale=locale, fraction_digits=1))
 
 
