@@ -10,7 +10,8 @@ The faults: a worker killed with SIGKILL at random moments and restarted;
 the database cut off under the worker (PostgreSQL: its connections
 terminated again and again; SQLite: the write lock held by another
 connection past the busy timeout); the NATS server killed and restarted;
-two workers on disjoint partitions; a worker added mid-run; one node of a
+two workers on disjoint partitions; a worker added mid-run; a worker paused
+(SIGSTOP) past its lease while another takes its partitions; one node of a
 three-node JetStream cluster killed. The machine's own PostgreSQL and NATS
 are never restarted: other tests use them.
 """
@@ -41,6 +42,7 @@ from tests.streaming.conftest import (
     nats_call,
     new_stream,
     publish,
+    query,
     simulate,
     wait_until,
 )
@@ -191,6 +193,47 @@ def test_a_worker_added_mid_run_takes_a_share_and_nothing_is_counted_twice(
     results = [workers.result(first, timeout=300), workers.result(second, timeout=300)]
     assert results[1]["read"] > 0, "the added worker was given no partition"
     assert_same_books(url, clean_database_url)
+
+
+def test_a_worker_paused_past_its_lease_loses_it_and_nothing_is_counted_twice(
+    scratch_database_url: str,
+    clean_database_url: str,
+    stream: Stream,
+    workers: Workers,
+    tmp_path: Path,
+) -> None:
+    events = simulate(tmp_path, 40_000, seed=77)
+    clean = prepare(scratch_database_url, clean_database_url, stream, events)
+    url = scratch_database_url
+    held_by_second = (
+        "SELECT COUNT(*) FROM streaming_partitionlease "
+        f"WHERE stream = '{stream.name}' AND owner = 'second'"
+    )
+    paused = workers.start(url, stream, "--name", "paused", *IDLE)
+    wait_until(lambda: applied_events(url) > clean["applied"] // 8, 120, "the first worker")
+    second = None
+    for _attempt in range(5):
+        paused.send_signal(signal.SIGSTOP)
+        if second is None:
+            second = workers.start(url, stream, "--name", "second", *IDLE)
+        # Lease 3 s: the second worker takes every partition once the first's expire.
+        # (Paused inside its SQLite write transaction, the first blocks every
+        # writer: SQLite's single writer, not a lease question; pause again.)
+        deadline = time.monotonic() + 20
+        while query(url, held_by_second) < 8 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        taken = query(url, held_by_second) == 8
+        paused.send_signal(signal.SIGCONT)
+        if taken:
+            break
+        time.sleep(1)
+    assert taken, "the second worker never took the paused worker's partitions"
+    assert second is not None
+    resumed, other = workers.result(paused, timeout=300), workers.result(second, timeout=300)
+    assert resumed["lost_leases"] >= 1  # it noticed, and committed nothing of theirs
+    assert other["read"] > 0
+    # What the paused worker had fetched comes back after newer messages.
+    assert_same_books(url, clean_database_url, same_order=False)
 
 
 def test_a_cluster_node_killed_during_the_run_loses_nothing(

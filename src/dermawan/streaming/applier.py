@@ -147,6 +147,7 @@ class Applier:
         ):  # fmt: skip
             counts.setdefault(key, 0)
         counts["parked"] = ParkedEvent.objects.count()
+        counts["lost_leases"] = self.leases.lost
         self.run.counts = counts
         self.run.finished_at = timezone.now()
         self.run.save(update_fields=["counts", "finished_at"])

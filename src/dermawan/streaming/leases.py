@@ -47,6 +47,7 @@ class Leases:
         self.ttl_us = int(ttl_seconds * 1_000_000)
         self.static = static
         self.owned: dict[int, int] = {}  # partition -> the epoch this worker claimed
+        self.lost = 0  # leases another worker took from this one (it paused or lagged)
 
     def setup(self) -> None:
         PartitionLease.objects.bulk_create(
@@ -75,6 +76,7 @@ class Leases:
                 if not renewed:
                     del self.owned[partition]
                     dropped.append(partition)
+                    self.lost += 1
             wanted = self._wanted(now)
             for partition in sorted(self.owned):
                 if partition not in wanted:
@@ -135,6 +137,7 @@ class Leases:
         if lost:
             for partition in lost:
                 self.owned.pop(partition, None)
+            self.lost += len(lost)
             raise LostLease(lost)
         PartitionLease.objects.filter(stream=self.stream, partition__in=partitions).update(
             expires_us=now_us() + self.ttl_us
