@@ -63,10 +63,19 @@ class Site:
         return self.base + path
 
     def run(self, *args: str) -> subprocess.CompletedProcess[str]:
-        env = dict(os.environ, DERMAWAN_DATABASE_URL=self.database_url,
-                   DERMAWAN_DATA_DIR=str(self.data_dir))  # fmt: skip
-        return subprocess.run([sys.executable, "-m", "dermawan", *args], env=env,
-                              capture_output=True, text=True, check=True, timeout=600)  # fmt: skip
+        env = dict(
+            os.environ,
+            DERMAWAN_DATABASE_URL=self.database_url,
+            DERMAWAN_DATA_DIR=str(self.data_dir),
+        )
+        return subprocess.run(
+            [sys.executable, "-m", "dermawan", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=600,
+        )
 
 
 @pytest.fixture(scope="session")
@@ -80,11 +89,26 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     try:
         with fresh_database(work, "site") as url:
             site = Site("", url, data_dir)
-            site.run("simulate", "--events", DEMO_EVENTS, "--seed", "1111", "--out",
-                     str(work / "input"), "--start", "2026-11-05T00:00:00+07:00", "--days", "7")  # fmt: skip
+            site.run(
+                "simulate",
+                "--events",
+                DEMO_EVENTS,
+                "--seed",
+                "1111",
+                "--out",
+                str(work / "input"),
+                "--start",
+                "2026-11-05T00:00:00+07:00",
+                "--days",
+                "7",
+            )
             site.run("load-catalog", str(work / "input" / "catalog.json"))
-            site.run("ingest", str(work / "input" / "events.jsonl"), "--rejects",
-                     str(work / "rejects.jsonl"))  # fmt: skip
+            site.run(
+                "ingest",
+                str(work / "input" / "events.jsonl"),
+                "--rejects",
+                str(work / "rejects.jsonl"),
+            )
             site.run("demo-content")
             site.run("demo-users", "--password", DEMO_PASSWORD)
             with serving(url, workers=1) as base:

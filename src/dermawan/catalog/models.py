@@ -63,8 +63,11 @@ class Project(models.Model):
 
     def impact_unit_name(self, language: str) -> str:
         """The unit's name in ``language`` (a Django code), else in any language given."""
-        names = {"id": self.impact_unit_id, "en": self.impact_unit_en,
-                 "zh-hans": self.impact_unit_zh_hans}  # fmt: skip
+        names = {
+            "id": self.impact_unit_id,
+            "en": self.impact_unit_en,
+            "zh-hans": self.impact_unit_zh_hans,
+        }
         return names.get(language) or self.impact_unit_id or self.impact_unit_en or ""
 
     def __str__(self) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import io
 import random
+from collections.abc import Sequence
 from datetime import date, timedelta
 from typing import Any
 
@@ -53,19 +54,32 @@ COLOURS: dict[str, tuple[tuple[int, int, int], tuple[int, int, int]]] = {
     "animals": ((255, 213, 79), (141, 110, 99)),
 }
 REPORTS = (
-    ("Penyaluran tahap pertama", "Bantuan tahap pertama telah kami salurkan bersama relawan "
-     "setempat. Terima kasih kepada para pembeli dan penjual yang ikut berdonasi."),
-    ("Laporan kegiatan bulan ini", "Kegiatan berjalan sesuai rencana. Kami mencatat setiap "
-     "penerima manfaat dan membagikan foto kegiatan di lapangan."),
-    ("Kabar dari lapangan", "Tim kami mengunjungi lokasi program dan bertemu para penerima "
-     "manfaat. Dana yang terkumpul digunakan sesuai tujuan proyek."),
-)  # fmt: skip
+    (
+        "Penyaluran tahap pertama",
+        "Bantuan tahap pertama telah kami salurkan bersama relawan "
+        "setempat. Terima kasih kepada para pembeli dan penjual yang ikut berdonasi.",
+    ),
+    (
+        "Laporan kegiatan bulan ini",
+        "Kegiatan berjalan sesuai rencana. Kami mencatat setiap "
+        "penerima manfaat dan membagikan foto kegiatan di lapangan.",
+    ),
+    (
+        "Kabar dari lapangan",
+        "Tim kami mengunjungi lokasi program dan bertemu para penerima "
+        "manfaat. Dana yang terkumpul digunakan sesuai tujuan proyek.",
+    ),
+)
 DESCRIPTION = (
     "Proyek {name} dijalankan oleh {charity} di {region}. Setiap donasi dari "
     "pembelian produk mitra dicatat secara terbuka dan dapat diperiksa siapa saja."
 )
-CAMPAIGN = ("harbolnas-1111", "Harbolnas 11.11 · Pekan Filantropi", date(2026, 11, 10),
-            date(2026, 11, 12))  # fmt: skip
+CAMPAIGN = (
+    "harbolnas-1111",
+    "Harbolnas 11.11 · Pekan Filantropi",
+    date(2026, 11, 10),
+    date(2026, 11, 12),
+)
 CAMPAIGN_TEXT = (
     "Belanja di Hari Belanja Online Nasional, dan sebagian dari setiap pembelian "
     "disalurkan ke proyek-proyek sosial pilihan."
@@ -81,8 +95,10 @@ def picture(seed: str, category: str, label: str, size: tuple[int, int] = (640, 
     draw = ImageDraw.Draw(image)
     for y in range(height):
         t = y / height
-        draw.line([(0, y), (width, y)],
-                  fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)))  # fmt: skip
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(int(a + (b - a) * t) for a, b in zip(top, bottom, strict=True)),
+        )
     for _ in range(6):
         r = rng.randint(30, 110)
         x, y = rng.randint(0, width), rng.randint(0, height)
@@ -95,7 +111,7 @@ def picture(seed: str, category: str, label: str, size: tuple[int, int] = (640, 
     return out.getvalue()
 
 
-def _permits(charities: list[Charity], on: date) -> int:
+def _permits(charities: Sequence[Charity], on: date) -> int:
     made = 0
     # The charity with the fewest projects has a lapsed permit, so the rule shows.
     lapsed = min(charities, key=lambda c: (c.n_projects, c.id)) if len(charities) > 1 else None  # type: ignore[attr-defined]
@@ -110,7 +126,7 @@ def _permits(charities: list[Charity], on: date) -> int:
                 "issuer": "Kementerian Sosial RI",
                 "issued_on": expires - timedelta(days=365),
                 "expires_on": expires,
-            },  # fmt: skip
+            },
         )
         made += created
         if charity.verified and charity.verified_at is None:
@@ -127,7 +143,7 @@ def _permits(charities: list[Charity], on: date) -> int:
                 file=ContentFile(
                     picture(charity.id, "", "Akta pendirian", (320, 180)),
                     name=f"{charity.id}-akta.png",
-                ),  # fmt: skip
+                ),
             )
     return made
 
@@ -150,7 +166,7 @@ def _projects(projects: list[Project], featured: set[str]) -> int:
                 caption=project.name,
                 image=ContentFile(
                     picture(project.id, project.category, project.name), name=f"{project.id}.png"
-                ),  # fmt: skip
+                ),
             )
             photos += 1
     return photos
@@ -204,7 +220,11 @@ def add_demo_content(on: date | None = None) -> dict[str, Any]:
                 "starts_on": starts,
                 "ends_on": ends,
                 "description": CAMPAIGN_TEXT,
-            },  # fmt: skip
+            },
         )
-    return {"permits": permits, "project_photos": photos, "reports": reports,
-            "featured": len(busiest)}  # fmt: skip
+    return {
+        "permits": permits,
+        "project_photos": photos,
+        "reports": reports,
+        "featured": len(busiest),
+    }

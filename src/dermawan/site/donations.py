@@ -77,8 +77,9 @@ def receipt_download(request: HttpRequest, order_id: str) -> HttpResponse:
     assert member is not None and member.owner_id is not None
     if len(order_id) > MAX_ORDER_ID:
         raise Http404("no such receipt")
-    lines = sorted(buyer_lines(member.owner_id).filter(order_id=order_id),
-                   key=lambda ln: ln.line_id)  # fmt: skip
+    lines = sorted(
+        buyer_lines(member.owner_id).filter(order_id=order_id), key=lambda ln: ln.line_id
+    )
     if not lines:
         raise Http404("no such receipt")
     document = {

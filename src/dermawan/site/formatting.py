@@ -44,8 +44,9 @@ def money(amount_minor: int, currency: str, language: str | None = None) -> str:
     if amount_minor % 10**exponent == 0:
         pattern = Locale.parse(locale).currency_formats["standard"].pattern
         whole = pattern.split(";")[0].replace(".00", "").replace(".0", "")
-        return str(format_currency(amount, currency, format=whole, locale=locale,
-                                   currency_digits=False))  # fmt: skip
+        return str(
+            format_currency(amount, currency, format=whole, locale=locale, currency_digits=False)
+        )
     return str(format_currency(amount, currency, locale=locale))
 
 

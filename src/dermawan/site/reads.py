@@ -84,8 +84,9 @@ def money_over_time(project_id: str, currency: str) -> list[dict[str, Any]]:
     for d in ProjectDay.objects.filter(project_id=project_id, currency=currency).order_by("day"):
         net = d.pledged_minor - d.reversed_minor
         running += net
-        points.append({"day": d.day, "net_minor": net, "total_minor": running,
-                       "donations": d.donations})  # fmt: skip
+        points.append(
+            {"day": d.day, "net_minor": net, "total_minor": running, "donations": d.donations}
+        )
     return points
 
 

@@ -87,8 +87,11 @@ def projects(request: HttpRequest) -> HttpResponse:
             query = query.filter(
                 Q(name__icontains=data["q"]) | Q(charity__name__icontains=data["q"])
             )
-        for name, column in (("category", "category"), ("region", "region"),
-                             ("charity", "charity_id")):  # fmt: skip
+        for name, column in (
+            ("category", "category"),
+            ("region", "region"),
+            ("charity", "charity_id"),
+        ):
             if data[name]:
                 query = query.filter(**{column: data[name]})
         paginator = Paginator(query.order_by("name", "id"), PER_PAGE)
@@ -188,8 +191,9 @@ def charities(request: HttpRequest) -> HttpResponse:
             page_obj = paginator.page(number)
     else:
         status = 400
-    return render(request, "site/charities.html", {"form": form, "page_obj": page_obj},
-                  status=status)  # fmt: skip
+    return render(
+        request, "site/charities.html", {"form": form, "page_obj": page_obj}, status=status
+    )
 
 
 @require_GET

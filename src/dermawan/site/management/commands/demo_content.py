@@ -19,6 +19,7 @@ class Command(DermawanCommand):
 
     def render(self, document: Any) -> str:
         return (
-            f"Demo content: {document['permits']} permits, {document['project_photos']} project "
-            f"photos, {document['reports']} progress reports, {document['featured']} featured projects"
+            f"Demo content: {document['permits']} permits, "
+            f"{document['project_photos']} project photos, {document['reports']} progress "
+            f"reports, {document['featured']} featured projects"
         )
