@@ -22,6 +22,7 @@ from dermawan.banking.statements import (
     DEBIT,
     PENDING,
     RETURNED,
+    BadLine,
     ParsedLine,
     UnreadableStatement,
     make_line,
@@ -86,15 +87,21 @@ def _entry_lines(entry: ET.Element, entry_no: int, ns: dict[str, str]) -> list[P
             tx_amount = tx.find("c:AmtDtls/c:TxAmt/c:Amt", ns)
         if tx_amount is None and len(transactions) == 1:
             tx_amount = amount
+        reference = _text(tx, "c:Refs/c:EndToEndId", ns)
+        if tx_amount is None:
+            lines.append(
+                BadLine(where, reference, "a batch entry without this transaction's amount")
+            )
+            continue
         indicator = _text(tx, "c:CdtDbtInd", ns) or _text(entry, "c:CdtDbtInd", ns)
         returned = reversal or tx.find("c:RtrInf", ns) is not None
         status = PENDING if status_code != "BOOK" else RETURNED if returned else BOOKED
         lines.append(
             make_line(
                 where,
-                reference=_text(tx, "c:Refs/c:EndToEndId", ns),
-                amount=(tx_amount.text or "") if tx_amount is not None else "",
-                currency=tx_amount.get("Ccy", "") if tx_amount is not None else "",
+                reference=reference,
+                amount=tx_amount.text or "",
+                currency=tx_amount.get("Ccy", ""),
                 booked_on=booked_on,
                 direction={"DBIT": DEBIT, "CRDT": CREDIT}.get(indicator, indicator),
                 status=status,
