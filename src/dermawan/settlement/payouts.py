@@ -181,13 +181,13 @@ def mark_paid(reference: str, *, actor: str, paid_at: datetime) -> None:
         )
 
 
-def mark_failed(reference: str, *, actor: str, reason: str) -> None:
+def mark_failed(reference: str, *, actor: str, reason: str, at_us: int | None = None) -> None:
     """The bank returned this payout: its money goes back to the charity's settled
     balance, and the next run pays it again. Refused unless the payout is exported.
     """
     if not reason:
         raise Refused(f"payout {reference}: a failure needs a reason")
-    at_us = now_us()
+    at_us = now_us() if at_us is None else at_us
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         lock(cursor)
