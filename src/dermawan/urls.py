@@ -12,5 +12,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("office/", include("dermawan.backoffice.urls")),
     re_path(r"^static/(?P<path>.+)$", files.static_file, name="static"),
     re_path(r"^media/(?P<path>.+)$", files.media_file, name="media"),
+    path("receipts/", include("dermawan.transparency.urls")),  # /receipts/verify: in-browser check
     path("", include("dermawan.site.urls")),
 ]
