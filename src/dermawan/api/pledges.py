@@ -26,7 +26,8 @@ from dermawan.api.auth import ADMIN, CHARITY, MARKETPLACE, MERCHANT, Actor, requ
 from dermawan.api.catalog_refusals import load
 from dermawan.api.problems import Problem
 from dermawan.api.schemas import LIMIT, OFFSET, CatalogId, Currency, Moment, Page, StrictIn
-from dermawan.catalog.models import Pledge
+from dermawan.catalog.models import Pledge, Project
+from dermawan.catalog.permits import can_take_pledges
 from dermawan.catalog.pledge_ending import EndRefused, end_instant
 from dermawan.core.instants import (
     EPOCH,
@@ -181,6 +182,12 @@ def create_pledge(request: HttpRequest, body: PledgeIn) -> Status[dict[str, Any]
         if _same_terms(stored, {**{k: None for k in stored}, **record}):
             return Status(200, stored)
         raise Problem("pledge-exists", f"pledge {record['id']} exists with other terms")
+    project = Project.objects.filter(id=record["project_id"]).first()
+    if project is not None and not can_take_pledges(project):
+        raise Problem(
+            "conflict",
+            f"project {project.id} takes no new pledges: its charity's permit has lapsed",
+        )
     load({"pledges": [record]})
     return Status(201, pledge_out(Pledge.objects.get(id=record["id"])))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
+from django.core.exceptions import SuspiciousFileOperation
 from django.http import FileResponse, Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.views.static import serve
@@ -22,7 +23,10 @@ MEDIA_MAX_AGE = 24 * 3600
 
 
 def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
-    found = finders.find(path)
+    try:
+        found = finders.find(path)
+    except SuspiciousFileOperation:  # a path that climbs out of the static folders
+        found = None
     if not found or isinstance(found, list):
         raise Http404("no such file")
     response = FileResponse(open(found, "rb"))  # noqa: SIM115 - FileResponse closes it
