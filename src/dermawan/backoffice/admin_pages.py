@@ -21,12 +21,10 @@ from django.views.decorators.http import require_POST
 from dermawan.accounts.roles import role_required
 from dermawan.auditlog.entries import entries
 from dermawan.auditlog.entries import record as audit
-from dermawan.backoffice.office import actor, page_of, show
+from dermawan.backoffice.office import actor, page_of, row_id, show
 from dermawan.core.instants import MICROS_PER_SECOND
 from dermawan.webhooks.delivery import requeue
 from dermawan.webhooks.models import Delivery
-
-LONGEST_ROW_ID = 18  # digits: a bigint; longer text is not a row id
 
 
 @role_required("admin")
@@ -41,17 +39,11 @@ def dead_letters(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _row_id(text: str) -> int:
-    if not text.isascii() or not text.isdigit() or len(text) > LONGEST_ROW_ID:
-        raise Http404
-    return int(text)
-
-
 @role_required("admin")
 @require_POST
 def retry_dead_letter(request: HttpRequest, delivery_id: str) -> HttpResponse:
     with transaction.atomic():
-        delivery = Delivery.objects.select_for_update().filter(id=_row_id(delivery_id)).first()
+        delivery = Delivery.objects.select_for_update().filter(id=row_id(delivery_id)).first()
         if delivery is None:
             raise Http404
         if delivery.status != Delivery.DEAD:

@@ -23,8 +23,8 @@ from django.views.decorators.http import require_POST
 
 from dermawan.accounts.roles import role_required
 from dermawan.auditlog.entries import record as audit
-from dermawan.backoffice.office import actor, page_of, show
-from dermawan.catalog.models import ID_LENGTH, Charity, CharityDocument, CharityPermit
+from dermawan.backoffice.office import actor, page_of, record_id, show
+from dermawan.catalog.models import Charity, CharityDocument, CharityPermit
 from dermawan.catalog.permits import permit_lapsed, today
 
 SOON_DAYS = 30
@@ -75,9 +75,7 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 
 def _charity(charity_id: str) -> Charity:
-    if len(charity_id) > ID_LENGTH:
-        raise Http404
-    charity = Charity.objects.filter(id=charity_id).first()
+    charity = Charity.objects.filter(id=record_id(charity_id)).first()
     if charity is None:
         raise Http404
     return charity

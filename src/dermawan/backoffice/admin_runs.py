@@ -19,13 +19,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dermawan.accounts.roles import role_required
-from dermawan.backoffice.office import actor, page_of, show
+from dermawan.backoffice.office import actor, page_of, row_id, show
 from dermawan.settlement.approval import approve
 from dermawan.settlement.models import Run
 from dermawan.settlement.periods import BadPeriod, parse_period, time_zone
 from dermawan.settlement.runs import Refused, now_us, settle
-
-LONGEST_ROW_ID = 18
 
 
 def last_month() -> str:
@@ -56,9 +54,7 @@ class RunForm(forms.Form):
 
 
 def _run(run_id: str) -> Run:
-    if not run_id.isascii() or not run_id.isdigit() or len(run_id) > LONGEST_ROW_ID:
-        raise Http404
-    run = Run.objects.filter(pk=int(run_id)).first()
+    run = Run.objects.filter(pk=row_id(run_id)).first()
     if run is None:
         raise Http404
     return run

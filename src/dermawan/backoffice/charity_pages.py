@@ -25,7 +25,7 @@ from dermawan.backoffice.charity_forms import (
     ProjectForm,
     ReportForm,
 )
-from dermawan.backoffice.office import actor, page_of, show
+from dermawan.backoffice.office import actor, page_of, record_id, row_id, show
 from dermawan.banking.account_rules import InvalidAccount
 from dermawan.banking.bank_accounts import (
     BankAccountRefused,
@@ -33,11 +33,9 @@ from dermawan.banking.bank_accounts import (
     end_bank_account,
 )
 from dermawan.banking.models import BankAccount
-from dermawan.catalog.models import ID_LENGTH, Charity, Project, ProjectPhoto
+from dermawan.catalog.models import Charity, Project, ProjectPhoto
 from dermawan.donations.models import ProjectTotals
 from dermawan.impact.models import ProgressReport, ReportPhoto
-
-LONGEST_ROW_ID = 18
 
 
 def _charity_id(request: HttpRequest) -> str:
@@ -47,9 +45,9 @@ def _charity_id(request: HttpRequest) -> str:
 
 
 def own_project(request: HttpRequest, project_id: str) -> Project:
-    if len(project_id) > ID_LENGTH:
-        raise Http404
-    project = Project.objects.filter(id=project_id, charity_id=_charity_id(request)).first()
+    project = Project.objects.filter(
+        id=record_id(project_id), charity_id=_charity_id(request)
+    ).first()
     if project is None:
         raise Http404
     return project
@@ -235,10 +233,8 @@ def bank_accounts(request: HttpRequest) -> HttpResponse:
 @role_required("charity")
 @require_POST
 def end_account(request: HttpRequest, account_id: str) -> HttpResponse:
-    if not account_id.isascii() or not account_id.isdigit() or len(account_id) > LONGEST_ROW_ID:
-        raise Http404
     account = BankAccount.objects.filter(
-        id=int(account_id), charity_id=_charity_id(request)
+        id=row_id(account_id), charity_id=_charity_id(request)
     ).first()
     if account is None:
         raise Http404

@@ -16,9 +16,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from dermawan.accounts.roles import membership, role_required
 from dermawan.backoffice import merchant_dues, pledge_actions, pledge_totals
-from dermawan.backoffice.office import actor, page_of, show
+from dermawan.backoffice.office import actor, page_of, record_id, show
 from dermawan.backoffice.pledge_forms import EndPledgeForm, PledgeForm
-from dermawan.catalog.models import ID_LENGTH, Merchant, Pledge
+from dermawan.catalog.models import Merchant, Pledge
 
 
 def _merchant_id(request: HttpRequest) -> str:
@@ -29,10 +29,8 @@ def _merchant_id(request: HttpRequest) -> str:
 
 def own_pledge(request: HttpRequest, pledge_id: str) -> Pledge:
     """The merchant's own pledge, or 404 (another merchant's pledge does not exist here)."""
-    if len(pledge_id) > ID_LENGTH:
-        raise Http404
     pledge = (
-        Pledge.objects.filter(id=pledge_id, merchant_id=_merchant_id(request))
+        Pledge.objects.filter(id=record_id(pledge_id), merchant_id=_merchant_id(request))
         .select_related("project", "project__charity")
         .first()
     )
