@@ -31,6 +31,7 @@ from dermawan.catalog.models import (
     Project,
     ProjectPhoto,
 )
+from dermawan.core.money import CURRENCY_EXPONENTS
 from dermawan.donations.models import ProjectTotals
 from dermawan.impact.models import ProgressReport, ReportPhoto
 
@@ -84,6 +85,17 @@ CAMPAIGN_TEXT = (
     "Belanja di Hari Belanja Online Nasional, dan sebagian dari setiap pembelian "
     "disalurkan ke proyek-proyek sosial pilihan."
 )
+
+
+# Roughly how many rupiah one unit of each currency buys, for demo unit prices only.
+RUPIAH_PER_UNIT = {"IDR": 1, "SGD": 12_000, "MYR": 3_500, "USD": 16_000, "CNY": 2_200, "JPY": 105}
+
+
+def unit_price(rupiah_minor: int, currency: str) -> int:
+    """A demo unit price in ``currency`` minor units, rounded to a whole amount."""
+    rate = RUPIAH_PER_UNIT.get(currency, 1)
+    whole = max(1, round(rupiah_minor / 100 / rate))
+    return whole * 10 ** CURRENCY_EXPONENTS.get(currency, 2)
 
 
 def picture(seed: str, category: str, label: str, size: tuple[int, int] = (640, 360)) -> bytes:
@@ -153,7 +165,7 @@ def _projects(projects: list[Project], featured: set[str]) -> int:
     for project in projects:
         unit = UNITS.get(project.category)
         if unit and project.impact_unit_minor is None:
-            project.impact_unit_minor = unit[0]
+            project.impact_unit_minor = unit_price(unit[0], project.currency)
             project.impact_unit_id, project.impact_unit_en, project.impact_unit_zh_hans = unit[1:]
         project.description = project.description or DESCRIPTION.format(
             name=project.name, charity=project.charity.name, region=project.region

@@ -134,7 +134,12 @@ def project(request: HttpRequest, project_id: str) -> HttpResponse:
     language = translation.get_language() or "id"
     unit_name = found.impact_unit_name(language)
     units = net // found.impact_unit_minor if found.impact_unit_minor and net > 0 else 0
-    points = reads.money_over_time(found.id, found.currency)
+    other = reads.project_other_currencies(found.id, found.currency)
+    # The chart follows the goal's currency, or the busiest one when none came in it.
+    chart_currency = (
+        found.currency if figures or not other else max(other, key=lambda f: f.donations).currency
+    )
+    points = reads.money_over_time(found.id, chart_currency)
     reports = list(ProgressReport.objects.filter(project=found).prefetch_related("photos")[:20])
     return render(
         request,
@@ -143,12 +148,13 @@ def project(request: HttpRequest, project_id: str) -> HttpResponse:
             "project": found,
             "figures": figures,
             "net": net,
-            "other_currencies": reads.project_other_currencies(found.id, found.currency),
+            "other_currencies": other,
             "category": labels.category(found.category),
             "region": labels.region(found.region),
             "unit_name": unit_name,
             "units": units,
-            "chart": _chart_data(points, found.currency),
+            "chart": _chart_data(points, chart_currency),
+            "chart_currency": chart_currency,
             "points": points,
             "reports": reports,
             "beneficiaries": sum(r.beneficiaries for r in reports),
