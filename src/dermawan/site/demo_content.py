@@ -94,8 +94,8 @@ RUPIAH_PER_UNIT = {"IDR": 1, "SGD": 12_000, "MYR": 3_500, "USD": 16_000, "CNY": 
 def unit_price(rupiah_minor: int, currency: str) -> int:
     """A demo unit price in ``currency`` minor units, rounded to a whole amount."""
     rate = RUPIAH_PER_UNIT.get(currency, 1)
-    whole = max(1, round(rupiah_minor / 100 / rate))
-    return whole * 10 ** CURRENCY_EXPONENTS.get(currency, 2)
+    whole: int = max(1, round(rupiah_minor / 100 / rate))
+    return whole * int(10 ** CURRENCY_EXPONENTS.get(currency, 2))
 
 
 def picture(seed: str, category: str, label: str, size: tuple[int, int] = (640, 360)) -> bytes:
