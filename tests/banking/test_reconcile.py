@@ -166,3 +166,20 @@ def test_the_human_report_marks_the_bad_lines(
     text = capsys.readouterr().out
     assert "!! entry 1" in text and "wrong_amount" in text
     assert "REFUSED, nothing changed" in text
+
+
+def test_the_reconciliation_record_is_append_only(
+    exported: dict[str, str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from django.db import DatabaseError, connection, transaction
+
+    reconcile(
+        write(tmp_path, "s.xml", camt053(Booking(exported[CHARITY_A], "10.00"))), capsys=capsys
+    )
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute("DELETE FROM banking_reconciledline")
+    assert ReconciledLine.objects.count() == 1

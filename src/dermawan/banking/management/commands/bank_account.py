@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from django.core.management.base import CommandParser
@@ -39,9 +40,14 @@ class Command(DermawanCommand):
         end.add_argument("id", type=int, help="the account id")
         end.add_argument("--reason", default="")
         end.add_argument("--actor", default="", help="who (default: the OS user)")
-        # Django passes --json to the subparser's namespace only if the subparsers know it.
+        # --json after the action too; SUPPRESS keeps a --json given before it.
         for sub in (add, listing, end):
-            sub.add_argument("--json", action="store_true", help="print one JSON object")
+            sub.add_argument(
+                "--json",
+                action="store_true",
+                default=argparse.SUPPRESS,
+                help="print one JSON object",
+            )
 
     def run(self, **options: Any) -> dict[str, Any]:
         action = options["action"]
