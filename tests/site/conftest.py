@@ -58,6 +58,7 @@ class Site:
     base: str
     database_url: str
     data_dir: Path
+    catalog: Path  # the simulated catalog document that was loaded
 
     def url(self, path: str) -> str:
         return self.base + path
@@ -88,7 +89,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     os.environ["DERMAWAN_DATA_DIR"] = str(data_dir)  # the server's uploads and log key
     try:
         with fresh_database(work, "site") as url:
-            site = Site("", url, data_dir)
+            site = Site("", url, data_dir, work / "input" / "catalog.json")
             site.run(
                 "simulate",
                 "--events",

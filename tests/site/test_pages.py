@@ -89,7 +89,7 @@ def test_a_project_page_shows_progress_impact_chart_data_and_reports(
     client: Client, filled: None
 ) -> None:
     body = client.get(f"/projects/{PROJECT}/").content.decode()
-    assert "Rp3.000 = one school lunch" in body
+    assert "Rp3,000 = one school lunch" in body
     assert 'id="money-chart-data"' in body and '"totals": [20.0, 20.0]' in body
     assert "Lunches served" in body and "120 people reached" in body
     assert "takes no new pledges" not in body

@@ -3,8 +3,8 @@
 Money is an integer of minor units with its currency; a whole amount shows
 no decimals ("Rp3.000", not "Rp3.000,00"), a fractional one shows the
 currency's digits. The Babel locale follows Django's active language:
-Indonesian as written in Indonesia, English as written in Indonesia (so
-rupiah keep their "Rp"), and Simplified Chinese.
+Indonesian as written in Indonesia, American English (with rupiah still
+"Rp"), and Simplified Chinese.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from django.utils import translation
 
 from dermawan.core.money import CURRENCY_EXPONENTS
 
-BABEL_LOCALES = {"id": "id_ID", "en": "en_ID", "zh-hans": "zh_Hans_CN"}
+BABEL_LOCALES = {"id": "id_ID", "en": "en_US", "zh-hans": "zh_Hans_CN"}
+# Rupiah read as "Rp" in English too (Babel's en_US would write "IDR").
+SYMBOLS = {"en_US": {"IDR": "Rp"}}
 DEFAULT_LOCALE = "id_ID"
 # People in Indonesia read Western Indonesian Time.
 DISPLAY_TIME_ZONE = "Asia/Jakarta"
@@ -44,21 +46,29 @@ def money(amount_minor: int, currency: str, language: str | None = None) -> str:
     if amount_minor % 10**exponent == 0:
         pattern = Locale.parse(locale).currency_formats["standard"].pattern
         whole = pattern.split(";")[0].replace(".00", "").replace(".0", "")
-        return str(
-            format_currency(amount, currency, format=whole, locale=locale, currency_digits=False)
-        )
-    return str(format_currency(amount, currency, locale=locale))
+        text = format_currency(amount, currency, format=whole, locale=locale, currency_digits=False)
+    else:
+        text = format_currency(amount, currency, locale=locale)
+    return _symbol(str(text), currency, locale)
+
+
+def _symbol(text: str, currency: str, locale: str) -> str:
+    preferred = SYMBOLS.get(locale, {}).get(currency)
+    return text.replace(currency, preferred) if preferred else text
 
 
 def money_short(amount_minor: int, currency: str, language: str | None = None) -> str:
     """Large amounts in a few characters: ``"Rp1,2 M"`` (for totals on small screens)."""
     locale = babel_locale(language)
     amount = to_decimal(amount_minor, currency)
+    if abs(amount) < 1_000:
+        return money(amount_minor, currency, language)
     if abs(amount) < 1_000_000:
         exponent = CURRENCY_EXPONENTS.get(currency, 2)
         whole = (abs(amount_minor) + 10**exponent // 2) // 10**exponent * 10**exponent
         return money(whole if amount_minor >= 0 else -whole, currency, language)
-    return str(format_compact_currency(amount, currency, locale=locale, fraction_digits=1))
+    text = format_compact_currency(amount, currency, locale=locale, fraction_digits=1)
+    return _symbol(str(text), currency, locale)
 
 
 def number(value: int | Decimal, language: str | None = None) -> str:
