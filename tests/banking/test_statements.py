@@ -88,3 +88,52 @@ def test_the_csv_statement_reads_its_documented_columns() -> None:
 def test_a_csv_statement_without_the_columns_is_refused() -> None:
     with pytest.raises(UnreadableStatement, match="no column currency, booked_on"):
         read_csv_statement("reference,amount,direction,status\nA,1.00,debit,booked\n")
+
+
+CAMT053_V02 = b"""<?xml version="1.0" encoding="UTF-8"?>
+<Document xmlns="urn:iso:std:iso:20022:tech:xsd:camt.053.001.02">
+  <BkToCstmrStmt>
+    <GrpHdr><MsgId>S-2</MsgId><CreDtTm>2026-10-05T18:00:00</CreDtTm></GrpHdr>
+    <Stmt>
+      <Id>S-2-1</Id><CreDtTm>2026-10-05T18:00:00</CreDtTm>
+      <Acct><Id><IBAN>DE89370400440532013000</IBAN></Id></Acct>
+      <Bal><Tp><CdOrPrtry><Cd>CLBD</Cd></CdOrPrtry></Tp><Amt Ccy="EUR">100.00</Amt>
+        <CdtDbtInd>CRDT</CdtDbtInd><Dt><Dt>2026-10-05</Dt></Dt></Bal>
+      <Ntry>
+        <Amt Ccy="EUR">12.50</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>BOOK</Sts>
+        <BookgDt><DtTm>2026-10-05T09:00:00</DtTm></BookgDt>
+        <BkTxCd><Prtry><Cd>TRF</Cd></Prtry></BkTxCd>
+        <NtryDtls>
+          <TxDtls><Refs><EndToEndId>DRM-7</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">12.00</Amt></TxAmt></AmtDtls></TxDtls>
+          <TxDtls><Refs><EndToEndId>DRM-8</EndToEndId></Refs>
+            <AmtDtls><TxAmt><Amt Ccy="EUR">0.50</Amt></TxAmt></AmtDtls></TxDtls>
+        </NtryDtls>
+      </Ntry>
+      <Ntry>
+        <Amt Ccy="EUR">3.00</Amt><CdtDbtInd>DBIT</CdtDbtInd><Sts>PDNG</Sts>
+        <ValDt><Dt>2026-10-06</Dt></ValDt>
+        <BkTxCd><Prtry><Cd>TRF</Cd></Prtry></BkTxCd>
+        <NtryDtls><TxDtls><Refs><EndToEndId>DRM-9</EndToEndId></Refs></TxDtls></NtryDtls>
+      </Ntry>
+    </Stmt>
+  </BkToCstmrStmt>
+</Document>
+"""
+
+
+def test_camt053_version_02_is_read_too() -> None:
+    assert read_camt053(CAMT053_V02) == [
+        StatementLine("entry 1, transaction 1", "DRM-7", 1_200, "EUR", date(2026, 10, 5),
+                      "debit", "booked"),
+        StatementLine("entry 1, transaction 2", "DRM-8", 50, "EUR", date(2026, 10, 5),
+                      "debit", "booked"),
+        StatementLine("entry 2", "DRM-9", 300, "EUR", date(2026, 10, 6), "debit", "pending"),
+    ]  # fmt: skip
+
+
+def test_a_batch_transaction_without_its_amount_is_a_bad_line() -> None:
+    data = CAMT053_V02.replace(b'<AmtDtls><TxAmt><Amt Ccy="EUR">0.50</Amt></TxAmt></AmtDtls>', b"")
+    assert read_camt053(data)[1] == BadLine(
+        "entry 1, transaction 2", "DRM-8", "a batch entry without this transaction's amount"
+    )
