@@ -157,7 +157,7 @@ def test_a_reference_twice_in_one_file_is_refused() -> None:
 
 def test_a_bad_debtor_account_is_refused() -> None:
     charity_with_local_account("CH-1")
-    with pytest.raises(BankFileRefused, match="debtor account: iban"):
+    with pytest.raises(BankFileRefused, match=r"debtor account \(DERMAWAN_DEBTOR_\*\): iban"):
         credit_transfer(
             DebtorAccount(name="PT Dermawan", iban="DE00370400440532013000"),
             [Instruction("R1", "CH-1", "Y", 10, "IDR")],

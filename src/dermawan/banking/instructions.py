@@ -63,7 +63,7 @@ class DebtorAccount:
                 account_number=self.account_number,
             )
         except InvalidAccount as error:
-            raise BankFileRefused([f"debtor account: {error}"]) from error
+            raise BankFileRefused([f"debtor account (DERMAWAN_DEBTOR_*): {error}"]) from error
 
     @classmethod
     def from_environment(cls) -> DebtorAccount:
