@@ -132,3 +132,20 @@ def test_the_audit_log_filters_and_pages(people: People) -> None:
     assert "action=charity.&amp;page=1" in second.content.decode()
     by_actor = people.admin.get("/office/admin/audit/?actor=cli:root")
     assert [e.action for e in by_actor.context["page"].object_list] == ["settlement.run_created"]
+
+
+def test_merchants_and_charities_download_their_own_statements(people: People) -> None:
+    september_donations()
+    people.admin.post("/office/admin/runs/", {"period": "2026-09"})
+    csv = people.merchant.get("/office/statements/2026-09.csv")
+    assert csv.status_code == 200 and csv["Content-Type"].startswith("text/csv")
+    assert "toko-tani" in csv["Content-Disposition"] and b"o-1" in csv.content
+    listing = people.merchant.get("/office/merchant/statements/").content.decode()
+    assert "/office/statements/2026-09.pdf" in listing
+    pdf = people.charity.get("/office/statements/2026-09.pdf")
+    assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
+    assert "yayasan-pangan" in pdf["Content-Disposition"]
+    for path in ("/office/statements/2026-08.csv", "/office/statements/2026-13.csv",
+                 "/office/statements/2026-09.exe", "/office/statements/x.csv"):  # fmt: skip
+        assert people.merchant.get(path).status_code == 404, path
+    assert people.admin.get("/office/statements/2026-09.csv").status_code == 403

@@ -9,6 +9,7 @@ from dermawan.backoffice import (
     charity_pages,
     merchant_pages,
     start,
+    statement_files,
 )
 
 app_name = "backoffice"
@@ -20,6 +21,11 @@ urlpatterns: list[URLPattern] = [
     path("merchant/pledges/<str:pledge_id>/", merchant_pages.pledge, name="pledge"),
     path("merchant/pledges/<str:pledge_id>/end/", merchant_pages.end_pledge, name="end_pledge"),
     path("merchant/statements/", merchant_pages.statements, name="merchant_statements"),
+    path(
+        "statements/<str:period>.<str:file_format>",
+        statement_files.statement,
+        name="statement",
+    ),
     # charity
     path("charity/", charity_pages.home, name="charity"),
     path("charity/projects/<str:project_id>/", charity_pages.project, name="project"),
