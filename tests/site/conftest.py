@@ -53,6 +53,16 @@ def _need_chromium() -> None:
         pytest.skip(message)
 
 
+@pytest.fixture(autouse=True)
+def _fresh_page_cache() -> Iterator[None]:
+    """Pages keep rollup reads a few seconds per process; each test starts without them."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @dataclass
 class Site:
     base: str

@@ -13,6 +13,17 @@ from dermawan.site import labels
 MAX_QUERY = 100
 
 
+def charity_choices() -> list[tuple[str, str]]:
+    """(id, name) of every charity, by name; kept a minute (charities join rarely)."""
+    from dermawan.site.reads import fresh
+
+    return fresh(
+        "charity-choices",
+        lambda: list(Charity.objects.order_by("name", "id").values_list("id", "name")),
+        seconds=60,
+    )
+
+
 class ProjectFilters(forms.Form):
     q = forms.CharField(
         label=_("Search"),
@@ -48,8 +59,7 @@ class ProjectFilters(forms.Form):
         ]
         region.error_messages["invalid_choice"] = invalid
         charity: Any = self.fields["charity"]
-        names = Charity.objects.order_by("name", "id").values_list("id", "name")
-        charity.choices = [("", _("All charities")), *names]
+        charity.choices = [("", _("All charities")), *charity_choices()]
         charity.error_messages["invalid_choice"] = invalid
 
 

@@ -2,23 +2,38 @@
 
 Each function answers from tables whose size grows with projects, days or
 campaigns, not with donations: ``ProjectTotals`` (the engine's), and
-``ProjectDay`` and ``CampaignTotals`` (dermawan.impact.rollups).
+``ProjectDay`` and ``CampaignTotals`` (dermawan.impact.rollups). What every
+visitor of the home page asks for is kept for a few seconds per process
+(``FRESH_SECONDS``): live totals may lag that much, no more.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from django.apps import apps
+from django.core.cache import cache
 from django.db.models import Sum
 
 from dermawan.catalog.models import Campaign, Project
 from dermawan.catalog.permits import today
 from dermawan.donations.models import ProjectTotals
 from dermawan.impact.models import CampaignTotals, ProjectDay
+
+FRESH_SECONDS = 5
+T = TypeVar("T")
+
+
+def fresh(key: str, compute: Callable[[], T], seconds: int = FRESH_SECONDS) -> T:
+    """``compute()``, reused for ``seconds`` by this process (Django's local cache)."""
+    found = cache.get(f"site:{key}")
+    if found is None:
+        found = compute()
+        cache.set(f"site:{key}", found, seconds)
+    return found  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -111,14 +126,22 @@ def campaign_figures(campaign_id: str) -> list[Figures]:
 
 def featured_projects(limit: int = 6) -> list[Project]:
     """Projects marked featured; filled up with the ones that received most donations."""
-    chosen = list(Project.objects.filter(featured=True).select_related("charity")[:limit])
+    chosen = list(
+        Project.objects.filter(featured=True)
+        .select_related("charity")
+        .prefetch_related("photos")[:limit]
+    )
     if len(chosen) < limit:
         busiest = (
             ProjectTotals.objects.exclude(project_id__in=[p.id for p in chosen])
             .order_by("-donations", "project_id")
             .values_list("project_id", flat=True)[: limit - len(chosen)]
         )
-        extra = Project.objects.filter(id__in=list(busiest)).select_related("charity")
+        extra = (
+            Project.objects.filter(id__in=list(busiest))
+            .select_related("charity")
+            .prefetch_related("photos")
+        )
         order = {pid: n for n, pid in enumerate(busiest)}
         chosen += sorted(extra, key=lambda p: order.get(p.id, 0))
     return chosen

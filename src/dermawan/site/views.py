@@ -42,7 +42,7 @@ def _with_figures(projects: list[Project]) -> list[dict[str, Any]]:
             "figures": figures.get(p.id),
             "category": labels.category(p.category),
             "region": labels.region(p.region),
-            "photo": next(iter(p.photos.all()), None),
+            "photo": next(iter(p.photos.all()), None),  # prefetched by the callers
         }
         for p in projects
     ]
@@ -50,22 +50,32 @@ def _with_figures(projects: list[Project]) -> list[dict[str, Any]]:
 
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
-    campaign = reads.current_campaign()
-    featured = reads.featured_projects()
+    campaign = reads.fresh("campaign", reads.current_campaign)
     return render(
         request,
         "site/home.html",
         {
             "campaign": campaign,
-            "campaign_figures": reads.campaign_figures(campaign.id) if campaign else [],
-            "featured": _with_figures(featured),
+            "campaign_figures": reads.fresh(
+                "campaign-figures", lambda: reads.campaign_figures(campaign.id) if campaign else []
+            ),
+            "featured": reads.fresh(
+                f"featured:{translation.get_language()}",
+                lambda: _with_figures(reads.featured_projects()),
+            ),
             **_totals_context(),
         },
     )
 
 
 def _totals_context() -> dict[str, Any]:
-    return {"totals": reads.platform_totals(), "projects_supported": reads.projects_supported()}
+    return reads.fresh(
+        "totals",
+        lambda: {
+            "totals": reads.platform_totals(),
+            "projects_supported": reads.projects_supported(),
+        },
+    )
 
 
 @require_GET
