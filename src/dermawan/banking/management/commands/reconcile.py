@@ -13,6 +13,7 @@ from dermawan.banking.reconciliation import BAD as BAD_OUTCOMES
 from dermawan.banking.reconciliation import reconcile
 from dermawan.banking.statements import UnreadableStatement, read_csv_statement
 from dermawan.core.output import EXIT_BAD_INPUT, EXIT_OK, BadInput, DermawanCommand
+from dermawan.settlement import payouts
 
 FORMATS = ("camt053", "csv")
 
@@ -31,8 +32,6 @@ class Command(DermawanCommand):
         parser.add_argument("--actor", default="", help="who imports it (default: the OS user)")
 
     def run(self, **options: Any) -> dict[str, Any]:
-        from dermawan.settlement import payouts
-
         path = Path(options["file"])
         try:
             data = path.read_bytes()
