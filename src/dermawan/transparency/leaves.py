@@ -31,7 +31,6 @@ or 1 (present, the value follows).
 from __future__ import annotations
 
 import functools
-import hashlib
 import hmac
 import secrets
 import struct
@@ -96,11 +95,17 @@ def new_salt() -> bytes:
     return secrets.token_bytes(SALT_SIZE)
 
 
+def new_salts(count: int) -> list[bytes]:
+    """``count`` fresh salts from one read of the system's random source."""
+    pool = secrets.token_bytes(SALT_SIZE * count)
+    return [pool[i : i + SALT_SIZE] for i in range(0, len(pool), SALT_SIZE)]
+
+
 def buyer_hash(salt: bytes, buyer_id: str) -> bytes:
     """The buyer's commitment: HMAC-SHA256 keyed by the salt over the buyer id."""
     if len(salt) < MIN_SALT_SIZE:
         raise LeafError(f"a salt of {len(salt)} bytes is too short (at least {MIN_SALT_SIZE})")
-    return hmac.new(salt, buyer_id.encode("utf-8"), hashlib.sha256).digest()
+    return hmac.digest(salt, buyer_id.encode("utf-8"), "sha256")
 
 
 def reveals(leaf: DonationLeaf, salt: bytes, buyer_id: str) -> bool:
@@ -142,32 +147,64 @@ def _optional_str(value: str | None) -> bytes:
 
 
 def encode(leaf: DonationLeaf) -> bytes:
-    code = _KIND_CODES.get(leaf.kind)
+    return effect_part(
+        leaf.kind, leaf.occurred_at_us, leaf.amount_minor, leaf.currency, leaf.event_id
+    ) + line_part(
+        leaf.order_id, leaf.line_id, leaf.project_id, leaf.charity_id, leaf.pledge, leaf.buyer_hash
+    )
+
+
+# The encoding is what one effect says (kind, time, amount, currency, event),
+# then what its order line says (the rest): an engine batch encodes the line's
+# part once however many of its effects it logs, and no DonationLeaf is built
+# on the hot path.
+
+
+def effect_part(
+    kind: str, occurred_at_us: int, amount_minor: int, currency: str, event_id: str
+) -> bytes:
+    code = _KIND_CODES.get(kind)
     if code is None:
-        raise LeafError(f"effect kind {leaf.kind!r} is not one of {', '.join(KINDS)}")
-    if (leaf.order_id is None) != (leaf.line_id is None):
-        raise LeafError("an order line is named by both its order id and its line id")
-    if leaf.buyer_hash is not None and len(leaf.buyer_hash) != BUYER_HASH_SIZE:
-        raise LeafError(f"a buyer hash is {BUYER_HASH_SIZE} bytes, not {len(leaf.buyer_hash)}")
+        raise LeafError(f"effect kind {kind!r} is not one of {', '.join(KINDS)}")
     try:
-        head = _HEAD.pack(VERSION, code, leaf.occurred_at_us, leaf.amount_minor)
+        head = _HEAD.pack(VERSION, code, occurred_at_us, amount_minor)
     except struct.error:
-        _int(_I64, leaf.occurred_at_us, "occurred_at_us")
-        _int(_U64, leaf.amount_minor, "amount_minor")
+        _int(_I64, occurred_at_us, "occurred_at_us")
+        _int(_U64, amount_minor, "amount_minor")
         raise
+    event = event_id.encode("utf-8")
+    if len(event) > MAX_STR:
+        raise LeafError(f"a text field is {len(event)} bytes; at most {MAX_STR}")
+    return head + _currency_bytes(currency) + _U16.pack(len(event)) + event
+
+
+def line_part(
+    order_id: str | None,
+    line_id: str | None,
+    project_id: str | None,
+    charity_id: str,
+    pledge: PledgeTerms | None,
+    buyer_hash: bytes | None,
+) -> bytes:
+    if (order_id is None) != (line_id is None):
+        raise LeafError("an order line is named by both its order id and its line id")
+    if buyer_hash is not None and len(buyer_hash) != BUYER_HASH_SIZE:
+        raise LeafError(f"a buyer hash is {BUYER_HASH_SIZE} bytes, not {len(buyer_hash)}")
     return b"".join(
         (
-            head,
-            _currency(leaf.currency),
-            _str(leaf.event_id),
-            _optional_str(leaf.order_id),
-            _optional_str(leaf.line_id),
-            _optional_str(leaf.project_id),
-            _str(leaf.charity_id),
-            b"\x00" if leaf.pledge is None else b"\x01" + _pledge(leaf.pledge),
-            b"\x00" if leaf.buyer_hash is None else b"\x01" + leaf.buyer_hash,
+            _optional_str(order_id),
+            _optional_str(line_id),
+            _optional_str(project_id),
+            _str(charity_id),
+            b"\x00" if pledge is None else b"\x01" + _pledge(pledge),
+            b"\x00" if buyer_hash is None else b"\x01" + buyer_hash,
         )
     )
+
+
+@functools.lru_cache(maxsize=256)  # a handful of currencies, checked once each
+def _currency_bytes(value: str) -> bytes:
+    return _currency(value)
 
 
 @functools.lru_cache(maxsize=4096)  # a catalog has few pledges; a batch repeats them
