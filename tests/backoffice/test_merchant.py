@@ -122,3 +122,13 @@ def test_an_end_in_the_past_is_refused(people: People) -> None:
     assert response.status_code == 400
     assert "cannot end in the past" in response.content.decode()
     assert Pledge.objects.get(id="pl-mine").valid_to is None
+
+
+def test_a_refused_field_is_tied_to_its_message(people: People) -> None:
+    response = people.merchant.post(NEW, form(percent="abc"), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert 'aria-invalid="true"' in html
+    assert 'aria-describedby="id_percent-help id_percent-errors"' in html
+    assert 'id="id_percent-errors"' in html and 'id="id_percent-help"' in html
+    assert '<label for="id_percent">' in html

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from dermawan.accounts.roles import role_required
 from dermawan.auditlog.entries import entries
 from dermawan.auditlog.entries import record as audit
+from dermawan.backoffice.described import DescribedForm
 from dermawan.backoffice.office import actor, page_of, row_id, show
 from dermawan.core.instants import MICROS_PER_SECOND
 from dermawan.webhooks.delivery import requeue
@@ -69,7 +70,7 @@ def retry_dead_letter(request: HttpRequest, delivery_id: str) -> HttpResponse:
     return HttpResponseRedirect(reverse("backoffice:dead_letters"))
 
 
-class AuditFilters(forms.Form):
+class AuditFilters(DescribedForm):
     action = forms.CharField(
         label=gettext_lazy("Action starts with"), required=False, max_length=64
     )

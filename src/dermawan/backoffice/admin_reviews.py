@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from dermawan.accounts.roles import role_required
 from dermawan.auditlog.entries import record as audit
+from dermawan.backoffice.described import DescribedForm
 from dermawan.backoffice.office import actor, page_of, record_id, show
 from dermawan.catalog.models import Charity, CharityDocument, CharityPermit
 from dermawan.catalog.permits import permit_lapsed, today
@@ -32,7 +33,7 @@ VERIFY = "verify"
 REFUSE = "refuse"
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(DescribedForm):
     decision = forms.ChoiceField(
         label=gettext_lazy("Decision"),
         choices=[(VERIFY, gettext_lazy("Verify")), (REFUSE, gettext_lazy("Refuse"))],

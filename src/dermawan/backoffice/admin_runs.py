@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from dermawan.accounts.roles import role_required
+from dermawan.backoffice.described import DescribedForm
 from dermawan.backoffice.office import actor, page_of, row_id, show
 from dermawan.settlement.approval import approve
 from dermawan.settlement.models import Run
@@ -32,7 +33,7 @@ def last_month() -> str:
     return f"{year:04d}-{month:02d}"
 
 
-class RunForm(forms.Form):
+class RunForm(DescribedForm):
     period = forms.CharField(
         label=gettext_lazy("Period"),
         max_length=7,

@@ -14,6 +14,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from dermawan.backoffice.amounts import AmountInvalid, parse_minor
+from dermawan.backoffice.described import DescribedForm
 from dermawan.catalog.models import Project
 from dermawan.core.money import CURRENCY_EXPONENTS
 
@@ -29,7 +30,7 @@ def _printable(value: str) -> str:
     return value
 
 
-class ProjectForm(forms.Form):
+class ProjectForm(DescribedForm):
     goal = forms.CharField(label=_("Goal"), max_length=40)
     impact_unit = forms.CharField(
         label=_("Impact unit: amount"),
@@ -118,7 +119,7 @@ class PhotosField(forms.ImageField):
         return cleaned
 
 
-class PhotoForm(forms.Form):
+class PhotoForm(DescribedForm):
     photos = PhotosField(label=_("Photos"), help_text=_("JPEG or PNG, up to 5 MB each."))
     caption = forms.CharField(label=_("Caption"), max_length=200, required=False)
 
@@ -126,7 +127,7 @@ class PhotoForm(forms.Form):
         return _printable(self.cleaned_data["caption"].strip())
 
 
-class ReportForm(forms.Form):
+class ReportForm(DescribedForm):
     title = forms.CharField(label=_("Title"), max_length=200)
     body = forms.CharField(label=_("What was done"), widget=forms.Textarea, max_length=20_000)
     beneficiaries = forms.IntegerField(
@@ -149,7 +150,7 @@ class ReportForm(forms.Form):
         return body
 
 
-class BankAccountForm(forms.Form):
+class BankAccountForm(DescribedForm):
     holder_name = forms.CharField(label=_("Account holder"), max_length=140)
     currency = forms.ChoiceField(
         label=_("Currency"), choices=[(c, c) for c in sorted(CURRENCY_EXPONENTS)], initial="IDR"
@@ -170,7 +171,7 @@ class BankAccountForm(forms.Form):
         return _printable(self.cleaned_data["holder_name"])
 
 
-class EndBankAccountForm(forms.Form):
+class EndBankAccountForm(DescribedForm):
     reason = forms.CharField(label=_("Why"), max_length=200, required=False)
 
     def clean_reason(self) -> str:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from dermawan.backoffice.amounts import AmountInvalid, parse_basis_points, parse_minor
+from dermawan.backoffice.described import DescribedForm
 from dermawan.catalog.models import ID_LENGTH, Pledge, Project
 from dermawan.catalog.permits import can_take_pledges
 
@@ -32,7 +33,7 @@ def pledgeable_projects() -> QuerySet[Project]:
     return Project.objects.filter(status="active").select_related("charity").order_by("name", "id")
 
 
-class PledgeForm(forms.Form):
+class PledgeForm(DescribedForm):
     product_id = forms.CharField(
         label=_("Product id"), max_length=ID_LENGTH, required=False, help_text=PRODUCT_HELP
     )
@@ -156,7 +157,7 @@ class PledgeForm(forms.Form):
         return record
 
 
-class EndPledgeForm(forms.Form):
+class EndPledgeForm(DescribedForm):
     ends_on = forms.DateField(
         label=_("End on"),
         required=False,
