@@ -144,7 +144,9 @@ def test_charities_and_donations_pages_answer_bad_page_numbers(
 @pytest.mark.parametrize(
     "path", ["/projects/{v}/", "/charities/{v}/", "/me/donations/{v}/receipt.json"]
 )
-@pytest.mark.parametrize("value", ["nope", "x" * 300, "%3Cscript%3Ealert(1)%3C%2Fscript%3E"])
+@pytest.mark.parametrize(
+    "value", ["nope", "x" * 300, "%3Cscript%3Ealert(1)%3C%2Fscript%3E", "a%00b", "%E2%80%8F"]
+)
 def test_unknown_records_in_the_path_are_not_found_pages(
     client: Client, filled: None, path: str, value: str
 ) -> None:

@@ -97,7 +97,7 @@ def receipt_download(request: HttpRequest, order_id: str) -> HttpResponse:
     """The order's receipt as JSON (only the buyer's own orders; others are not found)."""
     member = membership(request)
     assert member is not None and member.owner_id is not None
-    if len(order_id) > MAX_ORDER_ID:
+    if len(order_id) > MAX_ORDER_ID or not order_id.isprintable():
         raise Http404("no such receipt")
     lines = sorted(
         buyer_lines(member.owner_id).filter(order_id=order_id), key=lambda ln: ln.line_id

@@ -27,9 +27,10 @@ PER_PAGE = 12
 MAX_ID = 100
 
 
-def _catalog_id(value: str) -> str:
-    """An id from the path: too long ids are simply not found."""
-    if len(value) > MAX_ID:
+def catalog_id(value: str) -> str:
+    """An id from the path: too long or unprintable ids (PostgreSQL refuses a NUL) are
+    simply not found."""
+    if len(value) > MAX_ID or not value.isprintable():
         raise Http404("no such record")
     return value
 
@@ -134,7 +135,7 @@ def project(request: HttpRequest, project_id: str) -> HttpResponse:
     found = (
         Project.objects.select_related("charity")
         .prefetch_related("photos")
-        .filter(id=_catalog_id(project_id))
+        .filter(id=catalog_id(project_id))
         .first()
     )
     if found is None:
@@ -214,7 +215,7 @@ def charities(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def charity(request: HttpRequest, charity_id: str) -> HttpResponse:
-    found = Charity.objects.filter(id=_catalog_id(charity_id)).first()
+    found = Charity.objects.filter(id=catalog_id(charity_id)).first()
     if found is None:
         raise Http404("no such charity")
     projects = list(found.projects.order_by("name").prefetch_related("photos"))
