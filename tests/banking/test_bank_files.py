@@ -18,6 +18,7 @@ from dermawan.banking.instructions import BankFileRefused, DebtorAccount
 from dermawan.banking.models import BankAccount
 from dermawan.banking.pain001 import credit_transfer
 from dermawan.banking.transfers_csv import transfers_csv
+from dermawan.core import bulk
 from tests.banking.support import (
     AT,
     DEBTOR,
@@ -101,12 +102,21 @@ def test_the_same_payouts_give_the_same_bytes() -> None:
     assert credit_transfer(DEBTOR, instructions, message_id="M1", created_at=AT) == first
 
 
-def test_the_accounts_are_read_in_one_query() -> None:
+def test_the_accounts_are_read_in_one_query(monkeypatch: pytest.MonkeyPatch) -> None:
     instructions = two_charities()
-    with CaptureQueriesContext(connection) as queries:
+    statements: list[str] = []
+    real = bulk.select_in
+
+    def counted(cursor: Any, select: str, column: str, values: Any) -> Any:
+        statements.append(select)
+        return real(cursor, select, column, values)
+
+    monkeypatch.setattr(bulk, "select_in", counted)
+    with CaptureQueriesContext(connection) as orm_queries:
         credit_transfer(DEBTOR, instructions * 1, message_id="M1", created_at=AT)
         transfers_csv(instructions)
-    assert len(queries) == 2
+    assert len(orm_queries) == 0
+    assert len(statements) == 2 and all("banking_bankaccount" in s for s in statements)
 
 
 def test_a_charity_without_an_active_account_is_refused_by_name() -> None:

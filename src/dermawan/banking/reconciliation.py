@@ -33,6 +33,7 @@ from dermawan.banking.statements import (
     ParsedLine,
     StatementLine,
 )
+from dermawan.core import bulk
 
 # Outcomes that change a payout, that change nothing, and that refuse the file.
 PAID, FAILED = "paid", "failed"
@@ -212,11 +213,17 @@ def reconcile(
     digest = hashlib.sha256(data).hexdigest()
     references = sorted({line.reference for line in lines if line.reference})
     with transaction.atomic():
+        # Chunked by select_in: a statement may name more references than
+        # SQLite takes parameters in one statement.
         earlier = {
-            (r.reference, r.status): Earlier(
-                r.amount_minor, r.currency, r.where, r.statement_sha256
+            (ref, status): Earlier(amount, currency, where, sha)
+            for ref, status, amount, currency, where, sha in bulk.select_in(
+                bulk.raw_cursor(),
+                'SELECT reference, status, amount_minor, currency, "where", statement_sha256 '
+                "FROM banking_reconciledline WHERE",
+                "reference",
+                references,
             )
-            for r in ReconciledLine.objects.filter(reference__in=references)
         }
         outcomes = match(lines, settlement.exported_payouts(references), earlier)
         report = Report(digest, False, dry_run, outcomes)
