@@ -183,3 +183,12 @@ def test_the_reconciliation_record_is_append_only(
     ):
         cursor.execute("DELETE FROM banking_reconciledline")
     assert ReconciledLine.objects.count() == 1
+
+
+def test_a_long_statement_is_judged_whole(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # More references than SQLite takes parameters in one statement.
+    rows = [(f"DRM-{n:06d}", "1.00", "IDR", "2026-10-05", "debit", "booked") for n in range(33_000)]
+    code, report = reconcile(write(tmp_path, "long.csv", statement_csv(*rows)), capsys=capsys)
+    assert (code, report["counts"]) == (2, {"unknown_reference": 33_000})
