@@ -34,6 +34,7 @@ from dermawan.catalog.models import (
 from dermawan.core.money import CURRENCY_EXPONENTS
 from dermawan.donations.models import ProjectTotals
 from dermawan.impact.models import ProgressReport, ReportPhoto
+from dermawan.site import labels
 
 # minor units (IDR has 2 decimals), then the unit's name in id, en, zh-hans
 UNITS: dict[str, tuple[int, str, str, str]] = {
@@ -168,7 +169,7 @@ def _projects(projects: list[Project], featured: set[str]) -> int:
             project.impact_unit_minor = unit_price(unit[0], project.currency)
             project.impact_unit_id, project.impact_unit_en, project.impact_unit_zh_hans = unit[1:]
         project.description = project.description or DESCRIPTION.format(
-            name=project.name, charity=project.charity.name, region=project.region
+            name=project.name, charity=project.charity.name, region=labels.region(project.region)
         )
         project.featured = project.id in featured
         project.save()
