@@ -184,3 +184,48 @@ def test_static_files_are_served_and_cached(client: Client) -> None:
     response = client.get("/static/site/vendor/htmx-2.0.11.min.js")
     assert response.status_code == 200 and "max-age=31536000" in response["Cache-Control"]
     assert client.get("/static/site/../../settings.py").status_code == 404
+
+
+def test_a_charity_page_lists_payouts_sent_and_not_drafts(client: Client, filled: None) -> None:
+    from dermawan.settlement.models import Payout, Run
+
+    def run(period: str) -> Run:
+        return Run.objects.create(
+            period=period,
+            period_start_us=0,
+            period_end_us=1,
+            watermark=0,
+            fee_bps=0,
+            created_by="admin",
+            created_at_us=0,
+        )
+
+    figures = {
+        "donations": 3,
+        "carried_in_minor": 0,
+        "confirmed_minor": 0,
+        "clawed_back_minor": 0,
+        "fee_minor": 0,
+        "carried_out_minor": 0,
+    }
+    Payout.objects.create(
+        run=run("2026-09"),
+        charity_id=CHARITY,
+        currency="IDR",
+        amount_minor=12_345_600,
+        status="paid",
+        paid_at_us=1_789_059_600_000_000,
+        **figures,
+    )
+    Payout.objects.create(
+        run=run("2026-10"),
+        charity_id=CHARITY,
+        currency="IDR",
+        amount_minor=98_700,
+        status="draft",
+        **figures,
+    )
+    body = client.get(f"/charities/{CHARITY}/").content.decode()
+    assert "2026-09" in body and "Rp123,456" in body and "Sep 11, 2026" in body
+    assert "2026-10" not in body and "Rp987" not in body
+    assert "Rp123,456" in client.get(f"/projects/{PROJECT}/").content.decode()
