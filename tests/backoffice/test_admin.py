@@ -142,6 +142,8 @@ def test_merchants_and_charities_download_their_own_statements(people: People) -
     assert "toko-tani" in csv["Content-Disposition"] and b"o-1" in csv.content
     listing = people.merchant.get("/office/merchant/statements/").content.decode()
     assert "/office/statements/2026-09.pdf" in listing
+    home = people.merchant.get("/office/merchant/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Settled for 2026-09" in home
     pdf = people.charity.get("/office/statements/2026-09.pdf")
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert "yayasan-pangan" in pdf["Content-Disposition"]
