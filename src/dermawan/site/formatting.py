@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from babel import Locale
@@ -67,6 +68,17 @@ def money_short(amount_minor: int, currency: str, language: str | None = None) -
         exponent = CURRENCY_EXPONENTS.get(currency, 2)
         whole = (abs(amount_minor) + 10**exponent // 2) // 10**exponent * 10**exponent
         return money(whole if amount_minor >= 0 else -whole, currency, language)
+    # Shown to one decimal of its unit (jt, M, 万), so four significant digits are
+    # all that matter: rounding first lets a small cache answer (Babel's compact
+    # formatting costs milliseconds a call).
+    exponent = amount.adjusted()
+    return _compact(
+        amount.scaleb(-exponent).quantize(Decimal("0.001")).scaleb(exponent), currency, locale
+    )
+
+
+@lru_cache(maxsize=8192)
+def _compact(amount: Decimal, currency: str, locale: str) -> str:
     text = format_compact_currency(amount, currency, locale=locale, fraction_digits=1)
     return _symbol(str(text), currency, locale)
 
