@@ -24,7 +24,6 @@ from django.db import connection, transaction
 
 from dermawan.auditlog.entries import record
 from dermawan.core import bulk
-from dermawan.donations.engine import ORDER_LOCKS
 from dermawan.ledger.accounts import AccountBook
 from dermawan.ledger.journal import Entry, post
 from dermawan.settlement import books
@@ -35,6 +34,8 @@ from dermawan.settlement.periods import Period, parse_period
 # Advisory-lock key of settlement's own writers (runs, approvals, exports, payments).
 SETTLEMENT_LOCK = 0x5345  # "SE"
 STAGE = "settlement_stage"
+# How long a run waits for ingest transactions in flight (see _watermark).
+IN_FLIGHT_WAIT_S = 60
 
 
 class Refused(ValueError):
@@ -114,22 +115,41 @@ def _refuse_out_of_order(period: Period) -> None:
 def _watermark() -> int:
     """The last ledger transaction id, with no engine batch still writing below it.
 
-    On PostgreSQL ids are reserved in blocks before commit, so a batch in flight
-    may hold ids below the current maximum. Taking every order-lock bucket (in
-    the engine's own order, so no deadlock) waits for the batches in flight;
-    later batches reserve ids above this maximum. A short transaction of its
-    own, so ingest does not wait for the whole run.
+    On PostgreSQL ids are reserved before commit (in blocks), so a batch in
+    flight may hold ids below the largest committed one. Such a batch got
+    its transaction id when it wrote its order lines and events, before its
+    ledger ids: so after reading the maximum, wait for the transactions of
+    this database in flight at that moment to end. Later batches reserve
+    ids above it. Ingest never waits for settlement.
     """
+    cursor = bulk.raw_cursor()
     with transaction.atomic():
-        cursor = bulk.raw_cursor()
-        if connection.vendor == "postgresql":
-            cursor.execute(
-                "SELECT count(pg_advisory_xact_lock(%s, bucket)) "
-                "FROM generate_series(0, %s) AS bucket",
-                (ORDER_LOCKS, bulk.LOCK_BUCKETS - 1),
-            )
         cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
-        return int(cursor.fetchone()[0])
+        watermark = int(cursor.fetchone()[0])
+        if connection.vendor != "postgresql":
+            return watermark  # one writer at a time: nothing is in flight
+        cursor.execute(
+            "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = "
+            "current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
+        )
+        in_flight = [(pid, xid) for pid, xid in cursor.fetchall()]
+    deadline = time.monotonic() + IN_FLIGHT_WAIT_S
+    while in_flight:
+        cursor.execute(
+            "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE pid = ANY(%s)",
+            ([pid for pid, _ in in_flight],),
+        )
+        still = set(cursor.fetchall())
+        in_flight = [entry for entry in in_flight if entry in still]
+        if in_flight and time.monotonic() > deadline:
+            raise Refused(
+                f"{len(in_flight)} database transactions that may be writing donations have "
+                f"not ended in {IN_FLIGHT_WAIT_S} s (pids {[p for p, _ in in_flight]}); "
+                "settle again when they have"
+            )
+        if in_flight:
+            time.sleep(0.05)
+    return watermark
 
 
 # (merchant_id, charity_id, currency) -> [confirmations, confirmed, clawed back]
@@ -149,21 +169,20 @@ def _stage_and_group(cursor: Any, run: Run, period: Period, previous: Run | None
     # The engine's postings on charity_payable: a confirmation credits it, a
     # claw-back debits it; a reversal before confirmation never touches it.
     prev_watermark, prev_end = (previous.watermark, previous.period_end_us) if previous else (0, 0)
-    bulk.create_stage(
-        cursor,
-        STAGE,
-        "order_line_id bigint, merchant_id varchar(100), charity_id varchar(100), "
-        "currency varchar(3), amount_minor bigint",
-    )
-    accounts = (
-        "p.account_id = ANY(%s)"
-        if connection.vendor == "postgresql"
-        else f"p.account_id IN ({_marks(len(payable))})"
-    )
-    params: list[Any] = [payable] if connection.vendor == "postgresql" else list(payable)
+    if connection.vendor == "postgresql":
+        # A monthly batch over millions of rows: hash joins in memory, no JIT
+        # (as for the engine), and CREATE TABLE AS, which PostgreSQL runs in
+        # parallel where INSERT ... SELECT runs on one core.
+        cursor.execute("SET LOCAL work_mem = '256MB'")
+        cursor.execute("SET LOCAL jit = off")
+        accounts, params = "p.account_id = ANY(%s)", [payable]
+    else:
+        accounts, params = f"p.account_id IN ({_marks(len(payable))})", list(payable)
+    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
     cursor.execute(
-        f"INSERT INTO {STAGE} (order_line_id, merchant_id, charity_id, currency, amount_minor) "
-        "SELECT t.order_line_id, l.merchant_id, l.charity_id, t.currency, -p.amount_minor "
+        f"CREATE TEMP TABLE {STAGE} AS "
+        "SELECT t.order_line_id, l.merchant_id, l.charity_id, t.currency, "
+        "-p.amount_minor AS amount_minor "
         "FROM ledger_posting p "
         "JOIN ledger_transaction t ON t.id = p.transaction_id "
         "JOIN donations_orderline l ON l.id = t.order_line_id "
