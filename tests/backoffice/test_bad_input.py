@@ -103,7 +103,11 @@ FILE_FORMS = {
 
 
 @pytest.mark.parametrize("path", FILE_FORMS.values())
-@pytest.mark.parametrize("content", [b"", SCRIPT.encode(), b"\x89PNG\r\n\x1a\n" + b"0" * 64])
+@pytest.mark.parametrize(
+    "content",
+    [b"", SCRIPT.encode(), b"\x89PNG\r\n\x1a\n" + b"0" * 64, b"\x89PNG" + b"0" * 6 * 2**20],
+    ids=["empty", "script", "broken-png", "over-5-MB"],
+)
 def test_a_file_that_is_not_an_image_is_refused(
     people: People, stored_rows: Counter, path: str, content: bytes
 ) -> None:

@@ -189,3 +189,64 @@ def test_desktop_views_of_the_office(
         admin.goto(site.url(path))
         assert admin.locator("h1").count() == 1
         screenshot(admin, f"office-{name}-desktop-id")
+
+
+# Every control has a name a screen reader can say, every image an alt text, nothing
+# is reachable only by mouse (no positive tabindex, no click handlers on plain
+# elements), and the focused element is visibly outlined.
+A11Y_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('main input, main select, main textarea')) {
+    if (el.type === 'hidden') continue;
+    const named = (el.labels && el.labels.length) || el.getAttribute('aria-label');
+    if (!named) problems.push('unlabelled ' + el.outerHTML.slice(0, 80));
+  }
+  for (const img of document.querySelectorAll('main img')) {
+    if (!img.hasAttribute('alt')) problems.push('no alt ' + img.outerHTML.slice(0, 80));
+  }
+  for (const el of document.querySelectorAll('[tabindex]')) {
+    if (parseInt(el.getAttribute('tabindex'), 10) > 0) problems.push('tabindex ' + el.tagName);
+  }
+  for (const el of document.querySelectorAll('main button, main a')) {
+    if (!el.innerText.trim() && !el.getAttribute('aria-label')) {
+      problems.push('nameless ' + el.outerHTML.slice(0, 80));
+    }
+  }
+  return problems;
+}"""
+
+
+@pytest.mark.parametrize(
+    ("username", "paths"),
+    [
+        ("merchant", ["/office/merchant/", "/office/merchant/pledges/new/",
+                      "/office/merchant/statements/"]),
+        ("charity", ["/office/charity/", "/office/charity/bank-accounts/",
+                     "/office/charity/payouts/"]),
+        ("admin", ["/office/admin/", "/office/admin/runs/", "/office/admin/audit/",
+                   "/office/admin/dead-letters/"]),
+    ],
+)  # fmt: skip
+def test_office_pages_work_by_keyboard_and_name_their_controls(
+    site: Any, phone: Any, sign_in: Any, username: str, paths: list[str]
+) -> None:
+    page = phone("en")
+    sign_in(page, username)
+    for path in paths:
+        page.goto(site.url(path))
+        assert page.evaluate(A11Y_PROBLEMS) == [], path
+        assert fits_the_phone(page), path
+    # The first Tab reaches the skip link; following it lands in the main content.
+    page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "main"
+    # Tabbing on reaches the office menu, whose links show a focus outline.
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if page.evaluate("!!document.activeElement.closest('.office-nav')"):
+            break
+    else:
+        raise AssertionError("the office menu is not reachable by keyboard")
+    outline = page.evaluate("getComputedStyle(document.activeElement).outlineStyle")
+    assert outline not in ("", "none")
