@@ -163,6 +163,7 @@ def test_a_failed_payout_returns_to_the_charity_and_is_paid_by_the_next_run() ->
     mark_paid(instruction.reference, actor="bank", paid_at=PAID_AT)
     # The September line of charity A is paid out now; charity B's is not (still exported).
     assert paid_out_lines(_line_ids()) == {_line_ids()[0]}
+    assert paid_out_leaves() == [_line_ids()[0]]
     assert kind_totals()[("platform_clearing", "IDR")] == 3_000
     assert ("charity_settled", "IDR") not in kind_totals()
     ledger_ok()
@@ -178,6 +179,7 @@ def test_paid_out_lines_names_the_lines_a_paid_payout_covered() -> None:
     assert paid_out_lines([a, b, pending]) == set()
     mark_paid(references[CHARITY_B], actor="bank", paid_at=PAID_AT)
     assert paid_out_lines([a, b, pending, 999_999]) == {b}
+    assert paid_out_leaves() == [b], "one paid_out leaf in the transparency log, for b"
     mark_paid(references[CHARITY_A], actor="bank", paid_at=PAID_AT)
     assert paid_out_lines([a, b, pending]) == {a, b}
 
@@ -250,6 +252,17 @@ def test_a_crash_during_export_leaves_the_run_approved_and_the_retry_exports_onc
     assert len(first) == 2
     assert kind_totals()[("payout_exported", "IDR")] == -4_000
     ledger_ok()
+
+
+def paid_out_leaves() -> list[int]:
+    """Order lines with a transparency-log leaf of no order event: the paid_out ones."""
+    from dermawan.transparency.models import LeafSource
+
+    return list(
+        LeafSource.objects.filter(event_row_id=None)
+        .order_by("order_line_id")
+        .values_list("order_line_id", flat=True)
+    )
 
 
 def _line_ids() -> list[int]:
