@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import dermawan, fresh_database, simulate
+from common import BENCH_NAME, dermawan, fresh_database, simulate
 
 HOST = "127.0.0.1"  # loopback only, always
 GOAL_MS = 100.0
@@ -148,10 +148,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, data_dir: Path, port: int) -> subprocess.Popen[bytes]:
+def start_server(url: str, data_dir: Path, port: int, page_seconds: int) -> subprocess.Popen[bytes]:
     import urllib.request
 
-    env = dict(os.environ, DERMAWAN_DATABASE_URL=url, DERMAWAN_DATA_DIR=str(data_dir))
+    env = dict(
+        os.environ,
+        DERMAWAN_DATABASE_URL=url,
+        DERMAWAN_DATA_DIR=str(data_dir),
+        DERMAWAN_PAGE_SECONDS=str(page_seconds),
+    )
     server = subprocess.Popen(
         [
             sys.executable,
@@ -230,47 +235,92 @@ def donations(url: str, data_dir: Path) -> int:
     return int(out[-1])
 
 
-def run(kind: str, events: int, requests: int, concurrency: int, workdir: Path) -> list[dict]:
+def fill(url: str, kind: str, events: int, workdir: Path, data_dir: Path) -> None:
     source = simulate(events, 1111, workdir / f"input-{events}")
+    dermawan(url, "load-catalog", str(source / "catalog.json"))
+    _, seconds, _ = dermawan(
+        url, "ingest", str(source / "events.jsonl"), "--rejects", str(workdir / "rejects.jsonl")
+    )
+    dermawan(url, "demo-content")
+    dermawan(url, "demo-users", "--password", "bench-password")
+    print(f"{kind}: {events:,} events ingested in {seconds:.0f} s")
+
+
+def run(
+    kind: str, events: int, requests: int, concurrency: int, workdir: Path, reuse: bool
+) -> list[dict[str, Any]]:
     data_dir = workdir / f"data-{kind}"
     data_dir.mkdir(parents=True, exist_ok=True)
-    with fresh_database(kind, workdir) as url:
-        os.environ["DERMAWAN_DATA_DIR"] = str(data_dir)
-        dermawan(url, "load-catalog", str(source / "catalog.json"))
-        _, seconds, _ = dermawan(
-            url, "ingest", str(source / "events.jsonl"), "--rejects", str(workdir / "rejects.jsonl")
+    os.environ["DERMAWAN_DATA_DIR"] = str(data_dir)
+    marker = workdir / f".filled-{kind}-{events}"
+    kept = workdir / f"{BENCH_NAME}.sqlite3"
+    if reuse and kind == "sqlite" and marker.exists() and kept.exists():
+        url = f"sqlite:///{kept}"  # the database a previous run filled, as it was left
+        results = measure_site(url, kind, requests, concurrency, data_dir)
+    else:
+        marker.unlink(missing_ok=True)
+        with fresh_database(kind, workdir) as url:
+            fill(url, kind, events, workdir, data_dir)
+            marker.touch()
+            results = measure_site(url, kind, requests, concurrency, data_dir)
+    return results
+
+
+def measure_site(
+    url: str, kind: str, requests: int, concurrency: int, data_dir: Path
+) -> list[dict[str, Any]]:
+    made = donations(url, data_dir)
+    print(f"{kind}: {made:,} donations in the database")
+    pages = pages_to_load(url, data_dir)
+    everything = []
+    for page_seconds in (5, 0):
+        print(
+            f"  pages kept {page_seconds} s per process"
+            if page_seconds
+            else "  page caches off: every request reads and renders"
         )
-        dermawan(url, "demo-content")
-        dermawan(url, "demo-users", "--password", "bench-password")
-        made = donations(url, data_dir)
-        print(f"{kind}: {events:,} events ingested in {seconds:.0f} s: {made:,} donations")
-        pages = pages_to_load(url, data_dir)
-        port = free_port()
-        server = start_server(url, data_dir, port)
-        try:
-            answer = subprocess.run(
-                [
-                    sys.executable,
-                    __file__,
-                    "--client",
-                    str(port),
-                    "--requests",
-                    str(requests),
-                    "--concurrency",
-                    str(concurrency),
-                    "--pages",
-                    ",".join(pages),
-                ],
-                capture_output=True,
-                text=True,
-                timeout=60 + MAX_SECONDS_PER_PAGE * 12,
-            )
-        finally:
-            server.terminate()
-            server.wait(10)
-        if answer.returncode != 0:
-            raise SystemExit(f"the load client failed:\n{answer.stderr[-3000:]}")
-        results: list[dict[str, Any]] = json.loads(answer.stdout.strip().splitlines()[-1])
+        everything += measure_pages(
+            url, kind, requests, concurrency, data_dir, pages, page_seconds, made
+        )
+    return everything
+
+
+def measure_pages(
+    url: str,
+    kind: str,
+    requests: int,
+    concurrency: int,
+    data_dir: Path,
+    pages: list[str],
+    page_seconds: int,
+    made: int,
+) -> list[dict[str, Any]]:
+    port = free_port()
+    server = start_server(url, data_dir, port, page_seconds)
+    try:
+        answer = subprocess.run(
+            [
+                sys.executable,
+                __file__,
+                "--client",
+                str(port),
+                "--requests",
+                str(requests),
+                "--concurrency",
+                str(concurrency),
+                "--pages",
+                ",".join(pages),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60 + MAX_SECONDS_PER_PAGE * 12,
+        )
+    finally:
+        server.terminate()
+        server.wait(10)
+    if answer.returncode != 0:
+        raise SystemExit(f"the load client failed:\n{answer.stderr[-3000:]}")
+    results: list[dict[str, Any]] = json.loads(answer.stdout.strip().splitlines()[-1])
     bare = results[0]
     print(f"  {'page':48s} {'p50 ms':>7s} {'p95 ms':>7s} {'req/s':>7s} {'p95/bare':>8s}  goal")
     for result in results:
@@ -282,7 +332,7 @@ def run(kind: str, events: int, requests: int, concurrency: int, workdir: Path) 
             f"  {result['path'][:48]:48s} {result['p50_ms']:7.1f} {result['p95_ms']:7.1f} "
             f"{result['per_second']:7.0f} {ratio:8.1f}  {verdict}"
         )
-        result.update(database=kind, donations=made, p95_over_bare=ratio)
+        result.update(database=kind, donations=made, p95_over_bare=ratio, cache=page_seconds)
     return results
 
 
@@ -293,6 +343,9 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--databases", default="sqlite")
     parser.add_argument("--workdir", type=Path, default=Path("var/bench/pages"))
+    parser.add_argument(
+        "--reuse", action="store_true", help="SQLite: measure the database a previous run filled"
+    )
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pages", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -308,7 +361,7 @@ def main() -> None:
         "with other engineers' work, so figures are noisy."
     )
     for kind in args.databases.split(","):
-        run(kind, args.events, args.requests, args.concurrency, args.workdir)
+        run(kind, args.events, args.requests, args.concurrency, args.workdir, args.reuse)
 
 
 if __name__ == "__main__":

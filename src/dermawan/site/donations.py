@@ -10,13 +10,16 @@ receipt check page take as it is.
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 import orjson
 from django.core.paginator import Paginator
 from django.db.models import Count, Sum
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from dermawan.accounts.roles import membership, role_required
@@ -41,18 +44,38 @@ def history_lines(lines: list[OrderLine]) -> list[dict[str, Any]]:
         Project.objects.filter(id__in={ln.project_id for ln in lines}).values_list("id", "name")
     )
     paid_out = receipts.paid_out_lines(ln.id for ln in lines if ln.status == OrderLine.COMPLETED)
-    return [
-        {
-            "order_id": ln.order_id,
-            "paid_at_us": ln.paid_at_us,
-            "project_id": ln.project_id,
-            "project_name": names.get(str(ln.project_id), ln.project_id),
-            "currency": ln.currency,
-            "net_minor": ln.donation_minor - ln.reversed_minor,
-            "status": receipts.status_of(ln, paid_out),
-        }
-        for ln in lines
-    ]
+    # URLs and labels made once per page, not per row in the template.
+    project_url = reverse("site:project", args=["-"])[:-2]
+    receipt_url = reverse("site:receipt_download", args=["-"])
+    labels = status_labels()
+    rows = []
+    for ln in lines:
+        status = receipts.status_of(ln, paid_out)
+        rows.append(
+            {
+                "order_id": ln.order_id,
+                "paid_at_us": ln.paid_at_us,
+                "project_url": f"{project_url}{quote(str(ln.project_id), safe='')}/",
+                "receipt_url": receipt_url.replace("/-/", f"/{quote(ln.order_id, safe='')}/"),
+                "project_name": names.get(str(ln.project_id), ln.project_id),
+                "currency": ln.currency,
+                "net_minor": ln.donation_minor - ln.reversed_minor,
+                "status": status,
+                "status_label": labels[status][0],
+                "status_class": labels[status][1],
+            }
+        )
+    return rows
+
+
+def status_labels() -> dict[str, tuple[str, str]]:
+    """A receipt status's words and tag colour, in the active language."""
+    return {
+        receipts.PENDING: (gettext("pending"), ""),
+        receipts.CONFIRMED: (gettext("confirmed"), "good"),
+        receipts.PAID_OUT: (gettext("paid to the charity"), "good"),
+        receipts.REVERSED: (gettext("reversed"), "bad"),
+    }
 
 
 @require_GET

@@ -4,11 +4,14 @@ Each function answers from tables whose size grows with projects, days or
 campaigns, not with donations: ``ProjectTotals`` (the engine's), and
 ``ProjectDay`` and ``CampaignTotals`` (dermawan.impact.rollups). What every
 visitor of the home page asks for is kept for a few seconds per process
-(``FRESH_SECONDS``): live totals may lag that much, no more.
+(``FRESH_SECONDS``), and so are the rendered public parts of the project and
+charity pages (the ``{% cache %}`` fragments, ``PAGE_SECONDS``): figures may
+lag that much, no more.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -23,17 +26,33 @@ from dermawan.catalog.permits import today
 from dermawan.donations.models import ProjectTotals
 from dermawan.impact.models import CampaignTotals, ProjectDay
 
-FRESH_SECONDS = 5
+# 0 turns both caches off (bench/pages.py measures pages both ways).
+FRESH_SECONDS = PAGE_SECONDS = int(os.environ.get("DERMAWAN_PAGE_SECONDS", "5"))
 T = TypeVar("T")
 
 
 def fresh(key: str, compute: Callable[[], T], seconds: int = FRESH_SECONDS) -> T:
     """``compute()``, reused for ``seconds`` by this process (Django's local cache)."""
-    found = cache.get(f"site:{key}")
+    found = cache.get(f"site:{key}") if seconds else None
     if found is None:
         found = compute()
         cache.set(f"site:{key}", found, seconds)
-    return found  # type: ignore[no-any-return]
+    return found
+
+
+class Lazy:
+    """A value computed when a template first asks for it (templates call callables), so a
+    fragment the page cache already holds (``{% cache %}``) costs no query."""
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+        self._done = False
+        self._value: Any = None
+
+    def __call__(self) -> Any:
+        if not self._done:
+            self._value, self._done = self._compute(), True
+        return self._value
 
 
 @dataclass(frozen=True)

@@ -88,7 +88,7 @@ def live_totals(request: HttpRequest) -> HttpResponse:
 @require_GET
 def projects(request: HttpRequest) -> HttpResponse:
     form = ProjectFilters(request.GET)
-    found: list[Project] = []
+    found: Any = []
     page_obj = None
     status = 200
     if form.is_valid():
@@ -112,7 +112,7 @@ def projects(request: HttpRequest) -> HttpResponse:
             status = 400
         else:
             page_obj = paginator.page(number)
-            found = list(page_obj.object_list)
+            found = page_obj.object_list
     else:
         status = 400
     params = request.GET.copy()
@@ -122,7 +122,8 @@ def projects(request: HttpRequest) -> HttpResponse:
         "site/projects.html",
         {
             "form": form,
-            "items": _with_figures(found),
+            "items": reads.Lazy(lambda: _with_figures(list(found))),
+            "page_seconds": reads.PAGE_SECONDS,
             "page_obj": page_obj,
             "query_string": params.urlencode() if form.is_valid() else "",
         },
@@ -140,23 +141,23 @@ def project(request: HttpRequest, project_id: str) -> HttpResponse:
     )
     if found is None:
         raise Http404("no such project")
-    figures = reads.project_figures([found.id]).get(found.id)
-    net = figures.net_minor if figures else 0
     language = translation.get_language() or "id"
-    unit_name = found.impact_unit_name(language)
-    units = net // found.impact_unit_minor if found.impact_unit_minor and net > 0 else 0
-    other = reads.project_other_currencies(found.id, found.currency)
-    # The chart follows the goal's currency, or the busiest one when none came in it.
-    chart_currency = (
-        found.currency if figures or not other else max(other, key=lambda f: f.donations).currency
-    )
-    points = reads.money_over_time(found.id, chart_currency)
-    reports = list(ProgressReport.objects.filter(project=found).prefetch_related("photos")[:20])
-    return render(
-        request,
-        "site/project.html",
-        {
-            "project": found,
+
+    def build() -> dict[str, Any]:
+        figures = reads.project_figures([found.id]).get(found.id)
+        net = figures.net_minor if figures else 0
+        unit_name = found.impact_unit_name(language)
+        units = net // found.impact_unit_minor if found.impact_unit_minor and net > 0 else 0
+        other = reads.project_other_currencies(found.id, found.currency)
+        # The chart follows the goal's currency, or the busiest one when none came in it.
+        chart_currency = (
+            found.currency
+            if figures or not other
+            else max(other, key=lambda f: f.donations).currency
+        )
+        points = reads.money_over_time(found.id, chart_currency)
+        reports = list(ProgressReport.objects.filter(project=found).prefetch_related("photos")[:20])
+        return {
             "figures": figures,
             "net": net,
             "other_currencies": other,
@@ -172,7 +173,12 @@ def project(request: HttpRequest, project_id: str) -> HttpResponse:
             "payouts": reads.charity_payouts(found.charity_id, limit=6),
             "payouts_enabled": reads.payouts_enabled(),
             "taking_pledges": can_take_pledges(found),
-        },
+        }
+
+    return render(
+        request,
+        "site/project.html",
+        {"project": found, "page": reads.Lazy(build), "page_seconds": reads.PAGE_SECONDS},
     )
 
 
@@ -218,20 +224,23 @@ def charity(request: HttpRequest, charity_id: str) -> HttpResponse:
     found = Charity.objects.filter(id=catalog_id(charity_id)).first()
     if found is None:
         raise Http404("no such charity")
-    projects = list(found.projects.order_by("name").prefetch_related("photos"))
-    permits = list(found.permits.all())
-    on = today()
+
+    def build() -> dict[str, Any]:
+        on = today()
+        return {
+            "permits": [{"permit": p, "valid": p.expires_on >= on} for p in found.permits.all()],
+            "lapsed": permit_lapsed(found.id, on),
+            "items": _with_figures(
+                list(found.projects.order_by("name").prefetch_related("photos"))
+            ),
+            "payouts": reads.charity_payouts(found.id),
+            "payouts_enabled": reads.payouts_enabled(),
+        }
+
     return render(
         request,
         "site/charity.html",
-        {
-            "charity": found,
-            "permits": [{"permit": p, "valid": p.expires_on >= on} for p in permits],
-            "lapsed": permit_lapsed(found.id, on),
-            "items": _with_figures(projects),
-            "payouts": reads.charity_payouts(found.id),
-            "payouts_enabled": reads.payouts_enabled(),
-        },
+        {"charity": found, "page": reads.Lazy(build), "page_seconds": reads.PAGE_SECONDS},
     )
 
 
