@@ -144,3 +144,70 @@ def test_a_fee_above_the_cap_is_refused(september: str, monkeypatch: pytest.Monk
     monkeypatch.setenv("DERMAWAN_PLATFORM_FEE_BPS", "1500")
     code, _, err = dermawan(september, "settle", "--period", "2026-09")
     assert code == 2 and "above the 10 % cap" in err
+
+
+@pytest.mark.parametrize("delay", [0.5, 1.5, 3.0])
+def test_killing_export_and_paid_at_any_moment_loses_nothing_and_pays_nothing_twice(
+    september: str, tmp_path: Path, delay: float
+) -> None:
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    url = september
+    _, run, _ = dermawan(url, "settle", "--period", "2026-09", "--actor", "ayu")
+    run_id = str(run["id"])
+    dermawan(url, "settlement", "approve", run_id, "--actor", "budi")
+    env = dict(os.environ, DERMAWAN_DATABASE_URL=url)
+
+    def killed(*args: str) -> None:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "dermawan", *args], env=env,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )  # fmt: skip
+        time.sleep(delay)
+        process.send_signal(signal.SIGKILL)
+        process.wait()
+
+    bank_file = tmp_path / "run.xml"
+    killed("settlement", "export", run_id, "--out", str(bank_file))
+    code, exported, err = dermawan(url, "settlement", "export", run_id, "--out", str(bank_file))
+    assert code == 0, err
+    reference = exported["payouts"][0]["reference"]
+    first = bank_file.read_bytes()
+    dermawan(url, "settlement", "export", run_id, "--out", str(bank_file))
+    assert bank_file.read_bytes() == first, "the file written again is the same file"
+
+    killed("settlement", "mark-paid", reference)
+    code, _, err = dermawan(url, "settlement", "mark-paid", reference)
+    assert code in (0, 2), err  # 2: the killed one had committed ("is paid, not exported")
+    code, shown, _ = dermawan(url, "settlement", "show", run_id)
+    assert shown["payouts"][0]["status"] == "paid"
+    code, check, _ = dermawan(url, "check-ledger")
+    assert code == 0 and check["ok"]
+    with _connect(url) as db:
+        kinds = dict(
+            db.execute(
+                "SELECT t.kind, count(*) FROM ledger_transaction t "
+                "WHERE t.kind LIKE 'payout_%' GROUP BY t.kind"
+            ).fetchall()
+        )
+        clearing = db.execute(
+            "SELECT balance_minor FROM ledger_account WHERE kind = 'platform_clearing'"
+        ).fetchone()[0]
+    assert kinds == {"payout_drafted": 1, "payout_approved": 1, "payout_exported": 1,
+                     "payout_paid": 1}  # fmt: skip
+    assert clearing == 2_000 - 1_980  # collected once, paid once: the fee stays
+
+
+def _connect(url: str):  # type: ignore[no-untyped-def]
+    if url.startswith("sqlite:///"):
+        import sqlite3
+        from contextlib import closing
+
+        return closing(sqlite3.connect(url.removeprefix("sqlite:///")))
+    import psycopg
+
+    return psycopg.connect(url)
