@@ -56,6 +56,7 @@ def home(request: HttpRequest) -> HttpResponse:
         request,
         "site/home.html",
         {
+            "page_seconds": reads.PAGE_SECONDS,
             "campaign": campaign,
             "campaign_figures": reads.fresh(
                 "campaign-figures", lambda: reads.campaign_figures(campaign.id) if campaign else []

@@ -1,16 +1,12 @@
-"""A buyer's donation history reads its lines by buyer, newest first, through this index.
+"""No index of its own: a buyer's history reads through the API's ``api_orderline_buyer``.
 
-A partial index (only lines with a buyer and a donation), so lines that
-gave nothing cost no index entry; decision 0023.
+This migration first made the same partial index on ``donations_orderline
+(buyer_id, paid_at_us)``; the API's migration 0002 already has it, so it now
+only drops a copy an earlier run may have made (each index costs every insert).
 """
 
 from django.db import migrations
 
-CREATE = (
-    "CREATE INDEX IF NOT EXISTS accounts_orderline_buyer_donations"
-    " ON donations_orderline (buyer_id, paid_at_us)"
-    " WHERE buyer_id IS NOT NULL AND donation_minor > 0"
-)
 DROP = "DROP INDEX IF EXISTS accounts_orderline_buyer_donations"
 
 
@@ -18,6 +14,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0001_initial"),
         ("donations", "0004_line_fillfactor"),
+        ("api", "0002_read_side"),
     ]
 
-    operations = [migrations.RunSQL(CREATE, DROP)]
+    operations = [migrations.RunSQL(DROP, migrations.RunSQL.noop)]
