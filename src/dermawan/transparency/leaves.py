@@ -150,7 +150,12 @@ def encode(leaf: DonationLeaf) -> bytes:
     return effect_part(
         leaf.kind, leaf.occurred_at_us, leaf.amount_minor, leaf.currency, leaf.event_id
     ) + line_part(
-        leaf.order_id, leaf.line_id, leaf.project_id, leaf.charity_id, leaf.pledge, leaf.buyer_hash
+        leaf.order_id,
+        leaf.line_id,
+        leaf.project_id,
+        leaf.charity_id,
+        pledge_part(leaf.pledge),
+        leaf.buyer_hash,
     )
 
 
@@ -183,9 +188,10 @@ def line_part(
     line_id: str | None,
     project_id: str | None,
     charity_id: str,
-    pledge: PledgeTerms | None,
+    pledge: bytes,
     buyer_hash: bytes | None,
 ) -> bytes:
+    """The line's part; ``pledge`` is ``pledge_part`` of its terms."""
     if (order_id is None) != (line_id is None):
         raise LeafError("an order line is named by both its order id and its line id")
     if buyer_hash is not None and len(buyer_hash) != BUYER_HASH_SIZE:
@@ -196,10 +202,15 @@ def line_part(
             _optional_str(line_id),
             _optional_str(project_id),
             _str(charity_id),
-            b"\x00" if pledge is None else b"\x01" + _pledge(pledge),
+            pledge,
             b"\x00" if buyer_hash is None else b"\x01" + buyer_hash,
         )
     )
+
+
+def pledge_part(terms: PledgeTerms | None) -> bytes:
+    """The encoding of a leaf's pledge field (presence byte included)."""
+    return b"\x00" if terms is None else b"\x01" + _pledge(terms)
 
 
 @functools.lru_cache(maxsize=256)  # a handful of currencies, checked once each
