@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import importlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -11,6 +16,7 @@ from django.db.models import Count, F, Q, Sum
 
 from dermawan.backoffice.models import PledgeTotals
 from dermawan.donations.models import OrderLine
+from tests.conftest import ON_POSTGRES, run_dermawan
 from tests.donations.builders import (
     PRODUCT,
     cancelled,
@@ -21,6 +27,7 @@ from tests.donations.builders import (
     paid,
     percent_pledge,
     refunded,
+    write_jsonl,
 )
 
 pytestmark = pytest.mark.django_db
@@ -118,3 +125,42 @@ def test_the_migration_fills_the_rollup_from_lines_already_there() -> None:
     with connection.cursor() as cursor:
         cursor.execute(migration.BACKFILL)
     assert stored() == expected == scanned()
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite admits one writer at a time by itself")
+def test_concurrent_writers_add_up(scratch_database_url: str, tmp_path: Path) -> None:
+    """Two ``dermawan ingest`` processes writing the same pledges' rows at once: the
+    additive upserts, in one lock order, add up to a scan of the lines."""
+    import psycopg
+
+    catalog_file = tmp_path / "catalog.json"
+    catalog_file.write_text(json.dumps(catalog(
+        percent_pledge("pl-wide"), percent_pledge("pl-rice", product_id=PRODUCT, basis_points=1000)
+    )))  # fmt: skip
+    run_dermawan(scratch_database_url, "load-catalog", str(catalog_file))
+    files = []
+    for name in ("a", "b"):
+        events = [paid(f"{name}-{n}", f"{name}-{n}", "1", product_id=PRODUCT if n % 2 else "x")
+                  for n in range(400)]  # fmt: skip
+        files.append(write_jsonl(tmp_path / f"{name}.jsonl", events))
+    writers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "dermawan", "ingest", str(f), "--batch-size", "50"],
+            env=dict(os.environ, DERMAWAN_DATABASE_URL=scratch_database_url),
+            stdout=subprocess.DEVNULL,
+        )
+        for f in files
+    ]
+    assert [w.wait(timeout=300) for w in writers] == [0, 0]
+    with psycopg.connect(scratch_database_url) as db:
+        rollup = db.execute(
+            "SELECT pledge_id, donations, pledged_minor, pending_minor"
+            " FROM backoffice_pledgetotals ORDER BY pledge_id"
+        ).fetchall()
+        scan = db.execute(
+            "SELECT pledge_id, COUNT(*), SUM(donation_minor), SUM(donation_minor)"
+            " FROM donations_orderline WHERE donation_minor > 0 GROUP BY pledge_id"
+            " ORDER BY pledge_id"
+        ).fetchall()
+    assert rollup == scan
+    assert [row[1] for row in rollup] == [400, 400]
