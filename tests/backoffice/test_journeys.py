@@ -189,6 +189,20 @@ def test_desktop_views_of_the_office(
         admin.goto(site.url(path))
         assert admin.locator("h1").count() == 1
         screenshot(admin, f"office-{name}-desktop-id")
+    charity = desktop("zh-hans")
+    sign_in(charity, "charity")
+    for path, name in (("/office/charity/bank-accounts/", "bank-accounts"),
+                       ("/office/charity/payouts/", "payouts")):  # fmt: skip
+        charity.goto(site.url(path))
+        assert charity.locator("h1").count() == 1
+        screenshot(charity, f"office-{name}-desktop-zh-hans")
+    # A refused bank account: the message sits next to the field.
+    charity.goto(site.url("/office/charity/bank-accounts/"))
+    charity.locator("input[name=holder_name]").fill("Yayasan")
+    charity.locator("input[name=iban]").fill("DE00 0000")
+    charity.locator("main form.form button[type=submit]").click()
+    assert charity.locator(".field.invalid input[name=iban]").count() == 1
+    screenshot(charity, "office-bank-account-refused-desktop-zh-hans")
 
 
 # Every control has a name a screen reader can say, every image an alt text, nothing
