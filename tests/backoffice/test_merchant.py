@@ -113,6 +113,14 @@ def test_ending_a_pledge_sets_valid_to_and_nothing_else(people: People) -> None:
     assert "already ended" in again.content.decode()
 
 
+def test_ending_today_means_now(people: People) -> None:
+    today = timezone.now().date().isoformat()
+    response = people.merchant.post("/office/merchant/pledges/pl-mine/end/", {"ends_on": today})
+    assert response.status_code == 302
+    ended = Pledge.objects.get(id="pl-mine").valid_to
+    assert ended is not None and abs((ended - timezone.now()).total_seconds()) < 60
+
+
 def test_an_end_in_the_past_is_refused(people: People) -> None:
     response = people.merchant.post(
         "/office/merchant/pledges/pl-mine/end/",

@@ -13,6 +13,7 @@ import secrets
 import time
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from dermawan.api.pledges import pledge_out
@@ -70,7 +71,11 @@ def end(pledge: Pledge, ends_on: object, actor: str) -> Pledge:
     """End ``pledge`` now (``ends_on`` None) or at the start of that day; PledgeRefused if not."""
     now_us = int(time.time() * MICROS_PER_SECOND)
     current_to = None if pledge.valid_to is None else _us(pledge.valid_to)
-    requested = None if ends_on is None else _us(start_of(ends_on))  # type: ignore[arg-type]
+    # Ending "today" means now: the start of today has already passed.
+    if ends_on is None or ends_on == timezone.now().date():
+        requested = None
+    else:
+        requested = _us(start_of(ends_on))  # type: ignore[arg-type]
     try:
         end_us = end_instant(current_to, requested, now_us)
     except EndRefused as refused:
