@@ -117,7 +117,7 @@ def test_a_charity_posts_a_progress_report(
     page.locator("input[name=beneficiaries]").fill("-1")
     page.locator("main form.form button[type=submit]").click()
     assert page.locator(".field.invalid").count() >= 2
-    assert page.locator("#id_title-errors, .field.invalid .errors").first.is_visible()
+    assert page.locator("#id_title_error, .field.invalid .errors").first.is_visible()
 
 
 def next_period(page: Any) -> str:

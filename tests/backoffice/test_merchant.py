@@ -137,6 +137,6 @@ def test_a_refused_field_is_tied_to_its_message(people: People) -> None:
     assert response.status_code == 400
     html = response.content.decode()
     assert 'aria-invalid="true"' in html
-    assert 'aria-describedby="id_percent-help id_percent-errors"' in html
-    assert 'id="id_percent-errors"' in html and 'id="id_percent-help"' in html
+    assert 'aria-describedby="id_percent-help id_percent_error"' in html
+    assert 'id="id_percent_error"' in html and 'id="id_percent-help"' in html
     assert '<label for="id_percent">' in html

@@ -1,7 +1,7 @@
 """Forms whose inputs point at their help and their errors (WCAG 1.3.1, 3.3.1).
 
 The site's field template renders help as ``<id>-help`` and errors as
-``<id>-errors``; this base class sets ``aria-describedby`` on each input to
+``<id>_error``; this base class sets ``aria-describedby`` on each input to
 those it has, and ``aria-invalid`` on inputs with an error, so a screen
 reader reads the message with the field.
 """
@@ -24,7 +24,7 @@ class DescribedForm(forms.Form):
                 ids.append(f"{bound.auto_id}-help")
             validated = getattr(self, "_errors", None)  # None until full_clean ran
             if validated and name in validated:
-                ids.append(f"{bound.auto_id}-errors")
+                ids.append(f"{bound.auto_id}_error")
                 field.widget.attrs["aria-invalid"] = "true"
             if ids:
                 field.widget.attrs["aria-describedby"] = " ".join(ids)
