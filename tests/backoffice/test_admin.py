@@ -151,3 +151,20 @@ def test_merchants_and_charities_download_their_own_statements(people: People) -
                  "/office/statements/2026-09.exe", "/office/statements/x.csv"):  # fmt: skip
         assert people.merchant.get(path).status_code == 404, path
     assert people.admin.get("/office/statements/2026-09.csv").status_code == 403
+
+
+def test_verification_documents_are_for_admins_only(people: People) -> None:
+    from django.core.files.base import ContentFile
+
+    from dermawan.catalog.models import CharityDocument
+
+    document = CharityDocument(charity_id="yayasan-lain", title="Akta pendirian")
+    document.file.save("akta.pdf", ContentFile(b"%PDF-1.4 akta"), save=True)
+    review = people.admin.get("/office/admin/charities/yayasan-lain/").content.decode()
+    assert f"/office/admin/documents/{document.pk}/" in review and "/media/" not in review
+    download = people.admin.get(f"/office/admin/documents/{document.pk}/")
+    assert download.status_code == 200
+    assert download.content == b"%PDF-1.4 akta"
+    assert download["Cache-Control"] == "private, no-store"
+    assert people.other_charity.get(f"/office/admin/documents/{document.pk}/").status_code == 403
+    assert people.admin.get("/office/admin/documents/99999/").status_code == 404

@@ -131,6 +131,7 @@ URL_PARAMETERS = [
     ("admin", "/office/admin/runs/{}/"),
     ("admin", "/office/admin/runs/{}/approve/"),
     ("admin", "/office/admin/dead-letters/{}/retry/"),
+    ("admin", "/office/admin/documents/{}/"),
 ]
 PATH_VALUES = ["x" * 5000, "-1", "1e9", "99999999999999999999999", "%3Cscript%3E", "%00", "1.5"]
 

@@ -24,7 +24,7 @@ from django.views.decorators.http import require_POST
 from dermawan.accounts.roles import role_required
 from dermawan.auditlog.entries import record as audit
 from dermawan.backoffice.described import DescribedForm
-from dermawan.backoffice.office import actor, page_of, record_id, show
+from dermawan.backoffice.office import actor, page_of, record_id, row_id, show
 from dermawan.catalog.models import Charity, CharityDocument, CharityPermit
 from dermawan.catalog.permits import permit_lapsed, today
 
@@ -125,3 +125,22 @@ def decide(request: HttpRequest, charity_id: str) -> HttpResponse:
     else:
         messages.success(request, _("%(name)s is refused.") % {"name": charity.name})
     return HttpResponseRedirect(reverse("backoffice:admin"))
+
+
+@role_required("admin")
+def document(request: HttpRequest, document_id: str) -> HttpResponse:
+    """A charity's verification document, for admins only (never linked by its media URL)."""
+    found = CharityDocument.objects.filter(pk=row_id(document_id)).first()
+    if found is None or not found.file:
+        raise Http404
+    try:
+        with found.file.open("rb") as handle:
+            content = handle.read()  # scans of a few MB: read whole
+    except OSError:
+        raise Http404 from None
+    name = (found.file.name or "document").rsplit("/", 1)[-1]
+    response = HttpResponse(content, content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

@@ -44,6 +44,7 @@ urlpatterns: list[URLPattern] = [
     path("admin/", admin_reviews.queue, name="admin"),
     path("admin/charities/<str:charity_id>/", admin_reviews.review, name="review"),
     path("admin/charities/<str:charity_id>/decide/", admin_reviews.decide, name="decide"),
+    path("admin/documents/<str:document_id>/", admin_reviews.document, name="document"),
     path("admin/runs/", admin_runs.runs, name="runs"),
     path("admin/runs/<str:run_id>/", admin_runs.run, name="run"),
     path("admin/runs/<str:run_id>/approve/", admin_runs.approve_run, name="approve_run"),
