@@ -13,7 +13,7 @@ from datetime import timedelta
 from django import forms
 from django.contrib import messages
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 from django.utils import timezone
@@ -62,7 +62,12 @@ class DecisionForm(DescribedForm):
 
 @role_required("admin")
 def queue(request: HttpRequest) -> HttpResponse:
-    waiting = Charity.objects.filter(verified=False).order_by("name", "id")
+    waiting = (
+        Charity.objects.filter(verified=False)
+        .annotate(documents_count=Count("documents", distinct=True))
+        .annotate(last_permit=Max("permits__expires_on"))
+        .order_by("name", "id")
+    )
     soon = today() + timedelta(days=SOON_DAYS)
     # Verified charities whose newest permit ends within SOON_DAYS (or has ended).
     expiring = (
