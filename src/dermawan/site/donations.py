@@ -88,8 +88,17 @@ def donation_history(request: HttpRequest) -> HttpResponse:
     items: list[dict[str, Any]] = []
     page_obj = None
     query = buyer_lines(member.owner_id)
+    sums = query.values("currency").annotate(
+        lines=Count("id"), given=Sum("donation_minor"), reversed=Sum("reversed_minor")
+    )
+    totals = [
+        {"currency": s["currency"], "lines": s["lines"], "net_minor": s["given"] - s["reversed"]}
+        for s in sums.order_by("currency")
+    ]
     if form.is_valid():
         paginator = Paginator(query.order_by("-paid_at_us", "-id"), PER_PAGE)
+        # The totals counted the lines already: no second COUNT for the pager.
+        paginator.count = sum(t["lines"] for t in totals)
         number = form.cleaned_data["page"] or 1
         if number > max(paginator.num_pages, 1):
             form.add_error("page", translation.gettext("There are not that many pages."))
@@ -99,13 +108,6 @@ def donation_history(request: HttpRequest) -> HttpResponse:
             items = history_lines(list(page_obj.object_list))
     else:
         status = 400
-    sums = query.values("currency").annotate(
-        lines=Count("id"), given=Sum("donation_minor"), reversed=Sum("reversed_minor")
-    )
-    totals = [
-        {"currency": s["currency"], "lines": s["lines"], "net_minor": s["given"] - s["reversed"]}
-        for s in sums.order_by("currency")
-    ]
     return render(
         request,
         "site/donations.html",
