@@ -154,6 +154,9 @@ def test_a_failed_payout_returns_to_the_charity_and_is_paid_by_the_next_run() ->
     _, references = exported_run()
     mark_failed(references[CHARITY_A], actor="bank:reconcile", reason="account closed")
     assert kind_totals()[("charity_settled", "IDR")] == -1_000
+    assert audit_trail()[-1] == (
+        "bank:reconcile", "settlement.payout_failed", f"payout:{references[CHARITY_A]}",
+    )  # fmt: skip
     assert paid_out_lines(_line_ids()) == set()
     october = settle("2026-10", actor=ADMIN).run
     payouts = {p.charity_id: p for p in october.payouts.all()}
@@ -252,6 +255,46 @@ def test_a_crash_during_export_leaves_the_run_approved_and_the_retry_exports_onc
     assert len(first) == 2
     assert kind_totals()[("payout_exported", "IDR")] == -4_000
     ledger_ok()
+
+
+def audit_trail() -> list[tuple[str, str, str]]:
+    from dermawan.auditlog.models import AuditEntry
+
+    return list(AuditEntry.objects.order_by("id").values_list("actor", "action", "subject"))
+
+
+def test_every_step_is_an_audit_entry_naming_who_and_what() -> None:
+    from dermawan.settlement.payouts import mark_paid
+
+    run, references = exported_run()
+    mark_paid(references[CHARITY_B], actor="bank:reconcile", paid_at=PAID_AT)
+    subject = f"settlement-run:{run.pk}"
+    assert audit_trail() == [
+        (ADMIN, "settlement.run_created", subject),
+        ("user:budi", "settlement.run_approved", subject),
+        ("user:budi", "settlement.run_exported", subject),
+        ("bank:reconcile", "settlement.payout_paid", f"payout:{references[CHARITY_B]}"),
+    ]
+
+
+def test_a_line_whose_money_covered_a_claw_back_is_not_paid_out() -> None:
+    from dermawan.settlement.approval import approve
+    from dermawan.settlement.paid import paid_out_lines
+    from dermawan.settlement.payouts import export_run, mark_paid
+    from dermawan.settlement.runs import settle
+    from tests.settlement.support import refund
+
+    _, references = exported_run()
+    mark_paid(references[CHARITY_A], actor="bank", paid_at=PAID_AT)
+    refund("o-1", 20_000, at="2026-10-02T10:00:00Z")  # all of o-1's 1,000 back
+    donate("o-9", at="2026-10-03T10:00:00Z", complete_at="2026-10-04T10:00:00Z", price=10_000)
+    october = settle("2026-10", actor=ADMIN).run
+    (payout,) = october.payouts.filter(charity_id=CHARITY_A)
+    assert (payout.amount_minor, payout.carried_out_minor, payout.status) == (0, -500, "nothing")
+    approve(october.pk, actor="user:budi")
+    assert export_run(october.pk, actor="user:budi") == []
+    first, _, late = _line_ids()
+    assert paid_out_lines([first, late]) == {first}  # o-9's 500 went to repay o-1's claw-back
 
 
 def paid_out_leaves() -> list[int]:
