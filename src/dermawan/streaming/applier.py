@@ -21,7 +21,7 @@ from dermawan.donations.engine import STATUSES, BatchOutcome, Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
 from dermawan.donations.pledges import PledgeBook
 from dermawan.streaming.leases import Leases, LostLease
-from dermawan.streaming.messages import DecodedBatch, Delivery
+from dermawan.streaming.messages import DecodedBatch, Delivery, decode
 from dermawan.streaming.models import StreamReject
 
 
@@ -86,6 +86,14 @@ class Applier:
         self.run.counts = dict(self.counts)
         self.run.save(update_fields=["counts"])
         return self.leases.rebalance()
+
+    def apply_messages(self, deliveries: list[Delivery]) -> Any:
+        """Decode and apply a batch of messages; what the worker reports of it."""
+        from dermawan.streaming.db_process import BatchResult
+
+        batch = decode(deliveries)
+        outcome = self.apply(batch)
+        return BatchResult(status_counts(outcome), len(batch.refused), dict(self.counts))
 
     def apply(self, batch: DecodedBatch) -> BatchOutcome:
         assert self.engine is not None and self.run is not None

@@ -27,6 +27,9 @@ class LostLease(Exception):
         super().__init__(f"partitions {partitions} are held by another worker now")
         self.partitions = partitions
 
+    def __reduce__(self) -> tuple[type[LostLease], tuple[list[int]]]:
+        return LostLease, (self.partitions,)  # it crosses from the database process
+
 
 def now_us() -> int:
     return int(time.time() * 1_000_000)

@@ -25,17 +25,17 @@ import signal
 import socket
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from nats.aio.client import Client
 from nats.js import JetStreamContext
 
-from dermawan.streaming import metrics
-from dermawan.streaming.applier import Applier, PassingFailure, status_counts
-from dermawan.streaming.leases import Leases, LostLease
-from dermawan.streaming.messages import DecodedBatch, Delivery, decode
+from dermawan.streaming import db_process, metrics
+from dermawan.streaming.applier import PassingFailure
+from dermawan.streaming.db_process import BatchResult, DatabaseSide
+from dermawan.streaming.leases import LostLease
+from dermawan.streaming.messages import Delivery
 from dermawan.streaming.partitioning import parse_partitions, subject_prefix
 from dermawan.streaming.puller import Puller
 from dermawan.streaming.streams import (
@@ -89,7 +89,6 @@ class Worker:
         self.options = options
         self.stopping = asyncio.Event()
         self.stop_reason = "signal"
-        self.executor = ThreadPoolExecutor(1, thread_name_prefix="dermawan-db")
         self.pullers: dict[int, Puller] = {}
         self.turn = 0
         self.backoff = 0.0
@@ -99,15 +98,20 @@ class Worker:
         self.next_lag = 0.0
         self.lag = 0
         self.started = time.monotonic()
-        self.applier: Applier
+        self.counts: dict[str, int] = {}  # the database side's, as of its last batch
+        self.retries = 0
+        self.executor: Any = None  # the database process (db_process.py)
         self.nc: Client
         self.js: JetStreamContext
 
-    # the database thread ---------------------------------------------------
+    # the database process --------------------------------------------------
 
     async def db(self, method: str, *args: Any) -> Any:
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self.executor, self.applier.call, method, *args)
+        return await loop.run_in_executor(self.executor, db_process.call, method, *args)
+
+    def report_counts(self) -> dict[str, int]:
+        return {**self.counts, "retries": self.counts.get("retries", 0) + self.retries}
 
     async def sleep(self, seconds: float) -> None:
         """Sleep, but wake up at once on a stop signal."""
@@ -117,7 +121,7 @@ class Worker:
     async def back_off(self, why: str) -> None:
         self.backoff = min(max(self.backoff * 2, 0.5), self.options.max_backoff)
         metrics.RETRIES.labels(why).inc()
-        self.applier.counts["retries"] += 1
+        self.retries += 1
         await self.sleep(self.backoff)
 
     # start and stop ---------------------------------------------------------
@@ -136,9 +140,12 @@ class Worker:
         await ensure_consumers(
             self.js, o.stream, prefix, o.durable, count, o.ack_wait, 2 * o.batch_size
         )
-        leases = Leases(o.stream, o.name, count, o.lease_seconds, static)
         source = f"nats {o.stream} ({o.durable}) worker {o.name}"
-        self.applier = Applier(o.stream, source, leases, o.catalog_refresh)
+        self.executor = db_process.start(
+            DatabaseSide(
+                o.stream, source, o.name, count, o.lease_seconds, static, o.catalog_refresh
+            )
+        )
         self.partitions = count
         while not self.stopping.is_set():
             try:
@@ -173,6 +180,7 @@ class Worker:
             except PassingFailure as failure:
                 _log(f"could not release leases ({failure}); they expire by themselves")
                 await asyncio.sleep(1)
+        counts["retries"] = counts.get("retries", 0) + self.retries
         # Acknowledgements lost now only mean redeliveries (duplicates).
         with contextlib.suppress(Exception):
             await self.nc.flush(timeout=5)
@@ -191,11 +199,11 @@ class Worker:
     # the loop ---------------------------------------------------------------
 
     async def loop(self, reporter: metrics.Reporter) -> None:
-        current: DecodedBatch | None = None
+        current: list[Delivery] | None = None  # a batch of one partition's messages
         while not self.stopping.is_set():
             await self.housekeep_if_due()
-            if current is not None and current.partitions[0] not in self.pullers:
-                await self.give_back(current.deliveries)  # its partition went elsewhere
+            if current is not None and current[0].partition not in self.pullers:
+                await self.give_back(current)  # its partition went elsewhere
                 current = None
             if current is None:
                 partition = self.next_partition()
@@ -208,9 +216,9 @@ class Worker:
                     continue
             current = await self.apply(current)
             if reporter.due():
-                reporter.report(self.applier.counts, self.lag, sorted(self.pullers))
+                reporter.report(self.report_counts(), self.lag, sorted(self.pullers))
         if current is not None:
-            await self.give_back(current.deliveries)
+            await self.give_back(current)
 
     def next_partition(self) -> int | None:
         owned = sorted(self.pullers)
@@ -219,7 +227,7 @@ class Worker:
         self.turn = (self.turn + 1) % len(owned)
         return owned[self.turn]
 
-    async def fetch(self, partition: int) -> DecodedBatch | None:
+    async def fetch(self, partition: int) -> list[Delivery] | None:
         puller = self.pullers.get(partition)
         if puller is None or time.monotonic() < puller.not_before:
             return None
@@ -227,9 +235,9 @@ class Worker:
         if not deliveries:
             return None
         self.last_message = time.monotonic()
-        return decode(deliveries)
+        return deliveries
 
-    async def apply(self, batch: DecodedBatch) -> DecodedBatch | None:
+    async def apply(self, batch: list[Delivery]) -> list[Delivery] | None:
         """Apply ``batch`` while fetching the next; returns the next (or None)."""
         started = time.monotonic()
         applying = asyncio.ensure_future(self.db("apply", batch))
@@ -243,32 +251,33 @@ class Worker:
         while not applying.done():
             await asyncio.wait({applying}, timeout=self.options.ack_wait / 3)
             if not applying.done():
-                await self.send(batch.deliveries, IN_PROGRESS)
+                await self.send(batch, IN_PROGRESS)
         nxt = await prefetch if prefetch is not None else None
         try:
-            outcome = applying.result()
+            result: BatchResult = applying.result()
         except PassingFailure as failure:
             _log(f"batch given back, the database failed: {failure}")
-            await self.give_back(batch.deliveries)
+            await self.give_back(batch)
             if nxt is not None:
-                await self.give_back(nxt.deliveries)
+                await self.give_back(nxt)
             await self.back_off("database")
             return None
         except LostLease as lost:
             _log(str(lost))
-            await self.give_back(batch.deliveries)
+            await self.give_back(batch)
             for partition in lost.partitions:
                 await self.drop(partition)
             return nxt
         except BaseException:
-            await self.give_back(batch.deliveries)
+            await self.give_back(batch)
             if nxt is not None:
-                await self.give_back(nxt.deliveries)
+                await self.give_back(nxt)
             raise
-        await self.send(batch.deliveries, ACK)
+        await self.send(batch, ACK)
+        self.counts = result.counts
         self.backoff = 0.0
         self.last_commit_at = time.time()
-        metrics.record_batch(status_counts(outcome), len(batch.refused), time.monotonic() - started)
+        metrics.record_batch(result.statuses, result.refused, time.monotonic() - started)
         return nxt
 
     async def send(self, deliveries: list[Delivery], verb: bytes) -> None:
@@ -327,7 +336,7 @@ class Worker:
         except PassingFailure as failure:
             _log(f"could not renew leases: {failure}")
             metrics.RETRIES.labels("leases").inc()
-            self.applier.counts["retries"] += 1
+            self.retries += 1
             return
         for partition in dropped:
             await self.drop(partition)
