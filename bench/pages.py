@@ -9,6 +9,7 @@ latency beside a bare endpoint of the same server measured in the same run
 (``/api/v1/health``: no database), and the goal: p95 under 100 ms.
 
     python bench/pages.py [--events N] [--requests N] [--databases sqlite,postgresql]
+    python bench/pages.py --hook-cost [--events N]   what the rollups cost an ingest
 
 About 2.7 events make one donation in the simulation (paid, then completed,
 cancelled or refunded), so --events 2700000 gives about a million.
@@ -336,6 +337,50 @@ def measure_pages(
     return results
 
 
+WITHOUT_ROLLUPS = (
+    "import sys, django; django.setup();"
+    "from dermawan.donations import hooks; from dermawan.impact import rollups;"
+    "hooks._after_write.remove(rollups.record);"
+    "from django.core.management import call_command;"
+    "call_command(*sys.argv[1:])"
+)
+
+
+def hook_cost(events: int, workdir: Path) -> None:
+    """Ingest the same events into fresh databases with and without the site's rollups."""
+    source = simulate(events, 1111, workdir / f"input-{events}")
+    timings = {}
+    for label in ("without", "with"):
+        with fresh_database("sqlite", workdir) as url:
+            dermawan(url, "load-catalog", str(source / "catalog.json"))
+            env = dict(
+                os.environ, DERMAWAN_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="dermawan.settings"
+            )
+            command = [
+                "ingest",
+                str(source / "events.jsonl"),
+                "--rejects",
+                str(workdir / "rejects.jsonl"),
+                "--json",
+            ]
+            argv = (
+                [sys.executable, "-c", WITHOUT_ROLLUPS, *command]
+                if label == "without"
+                else [sys.executable, "-m", "dermawan", *command]
+            )
+            started = time.perf_counter()
+            subprocess.run(argv, env=env, check=True, capture_output=True)
+            timings[label] = time.perf_counter() - started
+        print(
+            f"  ingest {events:,} events {label} the rollups: {timings[label]:.1f} s "
+            f"({events / timings[label]:,.0f} events/s)"
+        )
+    print(
+        f"  the rollups cost {100 * (timings['with'] / timings['without'] - 1):+.1f} % "
+        "of the ingest's wall time (same events, same run)"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--events", type=int, default=2_700_000)
@@ -346,6 +391,7 @@ def main() -> None:
     parser.add_argument(
         "--reuse", action="store_true", help="SQLite: measure the database a previous run filled"
     )
+    parser.add_argument("--hook-cost", action="store_true", help="ingest with and without")
     parser.add_argument("--client", type=int, help=argparse.SUPPRESS)
     parser.add_argument("--pages", help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -355,6 +401,13 @@ def main() -> None:
         )
         return
     args.workdir.mkdir(parents=True, exist_ok=True)
+    if args.hook_cost:
+        print(
+            "Ingest with and without the site's rollups (ProjectDay, CampaignTotals), SQLite; "
+            "machine shared with other engineers' work."
+        )
+        hook_cost(args.events, args.workdir)
+        return
     print(
         "Site pages under dermawan serve (2 workers x 8 threads) on loopback, loaded from a "
         f"second process with {args.concurrency} keep-alive connections; machine shared "
