@@ -211,3 +211,20 @@ def _connect(url: str):  # type: ignore[no-untyped-def]
     import psycopg
 
     return psycopg.connect(url)
+
+
+def test_a_refused_bank_file_leaves_the_run_approved(
+    september: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = september
+    _, run, _ = dermawan(url, "settle", "--period", "2026-09", "--actor", "ayu")
+    run_id = str(run["id"])
+    dermawan(url, "settlement", "approve", run_id, "--actor", "budi")
+    monkeypatch.delenv("DERMAWAN_DEBTOR_ACCOUNT_NUMBER")
+    code, _, err = dermawan(
+        url, "settlement", "export", run_id, "--out", str(tmp_path / "x.xml"), "--actor", "budi"
+    )
+    assert code == 2 and "the bank file was refused, nothing changed" in err and "debtor" in err
+    _, shown, _ = dermawan(url, "settlement", "show", run_id)
+    assert shown["status"] == "approved" and shown["payouts"][0]["reference"] is None
+    assert not (tmp_path / "x.xml").exists()

@@ -67,18 +67,25 @@ class Command(DermawanCommand):
         run_id, out = options["run"], options["out"]
         if out is not None and not out.parent.is_dir():
             raise BadInput(f"--out {out}: its folder does not exist")
-        # The ledger first (committed), then the file: a crash in between is
-        # mended by exporting again, which writes the same file and moves nothing.
-        instructions = export_run(run_id, actor=cli_actor(options["actor"]))
+        # The bank file is made inside the export's transaction, so a refused
+        # file (a charity without a bank account, a bad debtor account) leaves
+        # the run approved; it is written after the commit, so a crash in
+        # between is mended by exporting again, which writes the same file.
+        from django.db import transaction
+
+        data = None
+        try:
+            with transaction.atomic():
+                instructions = export_run(run_id, actor=cli_actor(options["actor"]))
+                if out is not None and instructions:
+                    data = bankfile.bank_file(run_id, options["format"])
+        except BankFileRefused as error:
+            raise BadInput(
+                f"run {run_id}: the bank file was refused, nothing changed: {error}"
+            ) from error
         document = {"action": "export"} | run_document(_run(run_id))
         document["file"] = None
-        if out is not None and instructions:
-            try:
-                data = bankfile.bank_file(run_id, options["format"])
-            except BankFileRefused as error:
-                raise BadInput(
-                    f"run {run_id} is exported, but its bank file was refused: {error}"
-                ) from error
+        if out is not None and data is not None:
             bankfile.write_atomically(out, data)
             document["file"] = {"path": str(out), "format": options["format"], "bytes": len(data)}
         return document
