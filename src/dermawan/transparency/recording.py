@@ -175,7 +175,9 @@ def record_effects(
         )
         sources.append((line_pk, event_rows[event_id]))
     _append(cursor, encoded, sources)
-    bulk.insert_rows(cursor, "transparency_buyersalt", ("order_line_id", "salt"), new_salts)
+    store.insert(
+        cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
+    )
 
 
 def record_paid_out(cursor: Any, paid: Sequence[PaidOutLine], paid_at_us: int) -> None:
@@ -245,10 +247,11 @@ def _append(
     cursor: Any, encoded: list[bytes], sources: Sequence[tuple[int | None, int | None]]
 ) -> None:
     appended = store.append(cursor, encoded)
-    bulk.insert_rows(
+    store.insert(
         cursor,
         "transparency_leafsource",
         SOURCE_COLUMNS,
+        ("int8", "int8", "int8"),
         [(index, *source) for index, source in enumerate(sources, appended.first_index)],
     )
     sign_if_due(cursor, appended.tree_size)

@@ -20,7 +20,7 @@ Every function takes the driver's own cursor (dermawan.core.bulk.raw_cursor).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -28,6 +28,9 @@ from django.db import connection
 from dermawan.core import bulk
 from dermawan.transparency import tree
 from dermawan.transparency.hashing import LEAF_PREFIX
+
+# PostgreSQL types of an (id, bytes) row, for binary COPY.
+BYTES_ROW = ("int8", "bytea")
 
 # pg_advisory_xact_lock key: "dlog" in ASCII.
 APPEND_LOCK = 0x646C6F67
@@ -105,6 +108,28 @@ def _nodes(cursor: Any, ids: Sequence[int], tree_size: int) -> dict[int, bytes]:
     return found
 
 
+def insert(
+    cursor: Any,
+    table: str,
+    columns: Sequence[str],
+    types: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+) -> None:
+    """Insert the log's rows in bulk: on PostgreSQL a binary ``COPY``.
+
+    The log's rows are mostly hashes and leaf bytes; text ``COPY`` would
+    hex-escape every one of them, and measured twice as slow here.
+    ``types`` are PostgreSQL type names, one per column.
+    """
+    if connection.vendor != "postgresql":
+        bulk.insert_rows(cursor, table, columns, rows)
+        return
+    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
+        copy.set_types(list(types))
+        for row in rows:
+            copy.write_row(row)
+
+
 def append(cursor: Any, leaves: Sequence[bytes]) -> Appended:
     """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction."""
     lock(cursor)
@@ -116,8 +141,8 @@ def append(cursor: Any, leaves: Sequence[bytes]) -> Appended:
     sha256 = hashlib.sha256
     hashes = [sha256(LEAF_PREFIX + leaf).digest() for leaf in leaves]  # leaf_hash, inlined
     nodes = tree.grow(first, [frontier[i] for i in edge], hashes)
-    bulk.insert_rows(cursor, "transparency_entry", ("id", "data"), enumerate(leaves, first))
-    bulk.insert_rows(cursor, "transparency_node", ("id", "hash"), nodes)
+    insert(cursor, "transparency_entry", ("id", "data"), BYTES_ROW, enumerate(leaves, first))
+    insert(cursor, "transparency_node", ("id", "hash"), BYTES_ROW, nodes)
     return Appended(first, first + len(leaves))
 
 
