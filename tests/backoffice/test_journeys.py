@@ -82,6 +82,13 @@ def test_a_merchant_pledges_five_percent_then_sees_its_orders(
     assert "2" in figures and money(110_000, "IDR", language) in figures
     assert fits_the_phone(page)
     screenshot(page, f"office-pledge-phone-{language}")
+    # The marketplace's product page shows the same through the public badge.
+    badge = page.request.get(
+        site.url(f"/api/v1/merchants/{merchant_id}/products/{product}/badge"),
+        headers={"Accept-Language": language},
+    ).json()
+    assert (badge["donations"], badge["pledge"]["id"]) == (2, pledge_id)
+    assert "5" in badge["text"]
 
 
 def png(path: Path) -> Path:
