@@ -1,9 +1,10 @@
 """The back office's main journeys in a real browser, in each language, at a phone's width.
 
 A merchant signs in and pledges 5 % of a product, then orders ingested by the
-engine show up on the pledge's page; a charity posts a progress report with a
-photo; an admin verifies a charity, and a settlement run created by one admin
-is approved by another. Key pages are saved to docs/screenshots/office-*.png.
+engine show up on the pledge's page and the product's public badge; a charity
+posts a progress report with a photo; an admin verifies a charity, and a
+settlement run created by one admin is approved by another. Key pages are
+saved to docs/screenshots/office-*.png.
 """
 
 from __future__ import annotations
