@@ -229,3 +229,13 @@ def test_a_charity_page_lists_payouts_sent_and_not_drafts(client: Client, filled
     assert "2026-09" in body and "Rp123,456" in body and "Sep 11, 2026" in body
     assert "2026-10" not in body and "Rp987" not in body
     assert "Rp123,456" in client.get(f"/projects/{PROJECT}/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/", "/live/totals/", "/projects/", "/charities/", "/transparency/", "/receipts/check/"],
+)
+def test_every_public_page_answers_on_an_empty_platform(client: Client, path: str) -> None:
+    response = client.get(path)
+    assert response.status_code == 200
+    assert "<h1" in response.content.decode() or path == "/live/totals/"

@@ -10,6 +10,7 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from dermawan.site import formatting
+from dermawan.site.reads import fresh
 from dermawan.transparency.models import TreeHead
 
 SHOWN = 10
@@ -42,5 +43,10 @@ def transparency(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "site/transparency.html",
-        {"heads": heads, "latest": heads[0] if heads else None, "key": public_key()},
+        {
+            "heads": heads,
+            "latest": heads[0] if heads else None,
+            # Read from the key file once a minute, not on every visit.
+            "key": fresh("log-public-key", lambda: public_key() or {}, seconds=60) or None,
+        },
     )
