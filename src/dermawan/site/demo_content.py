@@ -142,13 +142,15 @@ def _permits(charities: Sequence[Charity], on: date) -> int:
             },
         )
         made += created
-        if charity.verified and charity.verified_at is None:
-            charity.verified_at = timezone.now() - timedelta(days=90 + n)
+        if not charity.description:
             charity.description = (
                 f"{charity.name} adalah lembaga sosial yang menjalankan program di berbagai "
                 "daerah di Indonesia."
             )
-            charity.save(update_fields=["verified_at", "description"])
+            charity.save(update_fields=["description"])
+        if charity.verified and charity.verified_at is None:
+            charity.verified_at = timezone.now() - timedelta(days=90 + n)
+            charity.save(update_fields=["verified_at"])
         if not charity.documents.exists():
             CharityDocument.objects.create(
                 charity=charity,
