@@ -132,3 +132,19 @@ def test_key_pages_render_for_each_language_and_size(
         if language != "zh-hans" or size == "desktop":
             screenshot(page, f"{name}-{size}-{language}")
     assert errors == []
+
+
+def test_the_keyboard_reaches_the_content_and_the_filters(site: Any, desktop: Any) -> None:
+    page = desktop("en")
+    page.goto(site.url("/projects/"))
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.className") == "skip"
+    page.keyboard.press("Enter")
+    assert page.url.endswith("#main")
+    # From the content, Tab walks into the search form in order.
+    page.keyboard.press("Tab")
+    assert page.evaluate("() => document.activeElement.name") == "q"
+    page.keyboard.type("anak")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**q=anak**")
+    assert page.locator("article.card").count() > 0
