@@ -144,6 +144,30 @@ def update_rows(
     cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in rows])
 
 
+def add_to_rows(
+    cursor: Any,
+    table: str,
+    keys: Sequence[str],
+    figures: Sequence[str],
+    rows: dict[tuple[Any, ...], list[int]],
+) -> None:
+    """Add each row's figures to the stored row of its key, inserting missing rows.
+
+    One statement; keys in sorted order, so concurrent writers on PostgreSQL
+    lock the rows in one order (no deadlock between two batches).
+    """
+    if not rows:
+        return
+    mark = "%s" if vendor() == "postgresql" else "?"
+    columns = (*keys, *figures)
+    additions = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in figures)
+    cursor.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
+        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {additions}",
+        [(*key, *values) for key, values in sorted(rows.items())],
+    )
+
+
 def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> None:
     if not values:
         return

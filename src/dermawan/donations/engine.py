@@ -25,10 +25,10 @@ from dermawan.core.values import Invalid
 from dermawan.donations import hooks
 from dermawan.donations.events import PAID, OrderEvent
 from dermawan.donations.pledges import PledgeBook
+from dermawan.donations.rollups import TOTALS, totals_deltas
 from dermawan.donations.rules import (
     CONFIRMED,
     PLEDGED,
-    REVERSED,
     Effect,
     Line,
     follow_up,
@@ -356,32 +356,7 @@ class _Batch:
         return entries
 
     def write_rollups(self) -> None:
-        # [donations, pledged, reversed, confirmed, pending] per (project, currency)
-        deltas: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0, 0])
-        for effect, line, _ in self.effects:
-            d = deltas[(line.project_id, line.currency)]  # type: ignore[index]
-            amount = effect.amount_minor
-            if effect.kind == PLEDGED:
-                d[0] += 1
-                d[1] += amount
-                d[4] += amount
-            elif effect.kind == CONFIRMED:
-                d[3] += amount
-                d[4] -= amount
-            elif effect.kind == REVERSED:
-                d[2] += amount
-                d[3 if effect.after_confirmation else 4] -= amount
-        if not deltas:
-            return
-        marks = ", ".join(["%s" if bulk.vendor() == "postgresql" else "?"] * 7)
-        self.cursor.executemany(
-            "INSERT INTO donations_projecttotals (project_id, currency, donations, pledged_minor,"
-            " reversed_minor, confirmed_minor, pending_minor)"
-            f" VALUES ({marks}) ON CONFLICT (project_id, currency) DO UPDATE SET"
-            " donations = donations_projecttotals.donations + excluded.donations,"
-            " pledged_minor = donations_projecttotals.pledged_minor + excluded.pledged_minor,"
-            " reversed_minor = donations_projecttotals.reversed_minor + excluded.reversed_minor,"
-            " confirmed_minor = donations_projecttotals.confirmed_minor + excluded.confirmed_minor,"
-            " pending_minor = donations_projecttotals.pending_minor + excluded.pending_minor",
-            [(*key, *values) for key, values in sorted(deltas.items())],
+        deltas = totals_deltas(self.effects, lambda line: line.project_id)
+        bulk.add_to_rows(
+            self.cursor, "donations_projecttotals", ("project_id", "currency"), TOTALS, deltas
         )

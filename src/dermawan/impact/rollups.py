@@ -54,20 +54,7 @@ def record(cursor: Any, effects: Effects, applied: Applied) -> None:
             campaign[0] += count
             campaign[1] += pledged
             campaign[2] += reversed_
-    if days:
-        _upsert(cursor, "impact_projectday", ("project_id", "currency", "day"), days)
-    if campaigns:
-        _upsert(cursor, "impact_campaigntotals", ("campaign_id", "currency"), campaigns)
-
-
-def _upsert(cursor: Any, table: str, keys: tuple[str, ...], rows: dict[Any, list[int]]) -> None:
-    mark = "%s" if bulk.vendor() == "postgresql" else "?"
-    columns = (*keys, "donations", "pledged_minor", "reversed_minor")
-    cursor.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET"
-        f" donations = {table}.donations + excluded.donations,"
-        f" pledged_minor = {table}.pledged_minor + excluded.pledged_minor,"
-        f" reversed_minor = {table}.reversed_minor + excluded.reversed_minor",
-        [(*key, *figures) for key, figures in sorted(rows.items())],
-    )
+    figures = ("donations", "pledged_minor", "reversed_minor")
+    bulk.add_to_rows(cursor, "impact_projectday", ("project_id", "currency", "day"), figures, days)
+    keys = ("campaign_id", "currency")
+    bulk.add_to_rows(cursor, "impact_campaigntotals", keys, figures, campaigns)
