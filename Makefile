@@ -9,6 +9,7 @@ STAMP := $(VENV)/.installed
 POSTGRES_URL ?= postgresql://postgres@127.0.0.1:5432/postgres
 DEMO_DIR ?= var/demo
 DEMO_EVENTS ?= 200000
+DEMO_PORT ?= 8000
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: demo test test-sqlite test-postgres lint bench install clean system-packages
@@ -30,8 +31,11 @@ demo: $(STAMP)
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan load-catalog $(DEMO_DIR)/input/catalog.json
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan ingest $(DEMO_DIR)/input/events.jsonl \
 		--rejects $(DEMO_DIR)/rejects.jsonl
-	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan totals
 	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan check-ledger
+	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan demo-content
+	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan demo-users
+	@echo "The site: http://127.0.0.1:$(DEMO_PORT)/  (Ctrl-C stops it)"
+	DERMAWAN_DATA_DIR=$(DEMO_DIR) $(BIN)/dermawan serve --port $(DEMO_PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench

@@ -239,3 +239,15 @@ def test_every_public_page_answers_on_an_empty_platform(client: Client, path: st
     response = client.get(path)
     assert response.status_code == 200
     assert "<h1" in response.content.decode() or path == "/live/totals/"
+
+
+def test_only_photos_are_public_uploads(client: Client, tmp_path: Any, settings: Any) -> None:
+    settings.MEDIA_ROOT = tmp_path
+    for folder in ("projects", "reports", "charity-documents"):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "a.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert client.get("/media/projects/a.png").status_code == 200
+    assert client.get("/media/reports/a.png").status_code == 200
+    # A charity's permits and documents are for the admins' review page only.
+    assert client.get("/media/charity-documents/a.png").status_code == 404
+    assert client.get("/media/projects/../charity-documents/a.png").status_code == 404

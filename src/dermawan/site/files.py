@@ -20,6 +20,10 @@ from django.views.static import serve
 VENDOR_MAX_AGE = 365 * 24 * 3600
 STATIC_MAX_AGE = 3600
 MEDIA_MAX_AGE = 24 * 3600
+# Public uploads: project and report photos. Anything else in MEDIA_ROOT (a
+# charity's permits and documents) is private, served only by the back
+# office's admin view.
+PUBLIC_MEDIA = ("projects/", "reports/")
 
 
 def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
@@ -36,6 +40,8 @@ def static_file(request: HttpRequest, path: str) -> HttpResponseBase:
 
 
 def media_file(request: HttpRequest, path: str) -> HttpResponseBase:
+    if not path.startswith(PUBLIC_MEDIA) or ".." in path.split("/"):
+        raise Http404("no such file")
     response = serve(request, path, document_root=str(settings.MEDIA_ROOT))
     response["Cache-Control"] = f"public, max-age={MEDIA_MAX_AGE}"
     response["X-Content-Type-Options"] = "nosniff"
