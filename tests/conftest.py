@@ -11,12 +11,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+
+# The suite's data (the embedded database, the log's signing key, uploads) never
+# lands in the user's data directory: one scratch directory per test process,
+# inherited by the ``dermawan`` subprocesses the tests run.
+os.environ["DERMAWAN_DATA_DIR"] = tempfile.mkdtemp(prefix="dermawan-tests-")
 
 DATABASE_URL = os.environ.get("DERMAWAN_DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))

@@ -215,3 +215,23 @@ def test_verify_receipt_says_what_it_proved(
     ):
         code, _ = call("verify_receipt", *args, capsys=capsys)
         assert code == 2, args
+
+
+def test_a_line_is_paid_out_once_its_payout_is_paid(api: Api, keys: Keys, orders: None) -> None:
+    from datetime import UTC, datetime
+
+    from dermawan.settlement.approval import approve
+    from dermawan.settlement.payouts import export_run, mark_paid
+    from dermawan.settlement.runs import settle
+
+    run = settle("2026-09", actor="user:ayu").run  # line 2 was confirmed in September
+    approve(run.pk, actor="user:budi")
+    (instruction,) = export_run(run.pk, actor="user:budi")
+
+    def status_of_line_2() -> str:
+        receipt = api.get("/api/v1/orders/o-1/receipt", key=keys.marketplace).json()
+        return next(ln["status"] for ln in receipt["lines"] if ln["line_id"] == "2")
+
+    assert status_of_line_2() == "confirmed"  # exported, not yet paid
+    mark_paid(instruction.reference, actor="bank", paid_at=datetime(2026, 10, 2, tzinfo=UTC))
+    assert status_of_line_2() == "paid_out"

@@ -9,8 +9,8 @@ Taobao's "love footprint"). Status of a line's donation:
   ``reversed_minor`` and leave the status as it was);
 - ``paid_out``: confirmed and paid to the charity by a settlement run.
 
-Settlement is not built yet: ``paid_out_lines`` is its seam and answers
-nothing until it is, so no line shows ``paid_out`` today.
+A line is paid out once the payout of the settlement run that settled it
+is marked paid (``dermawan.settlement.paid``).
 
 Each line carries its place in the transparency log (``log``): its leaves,
 each with an inclusion proof to the latest signed tree head, that head, and
@@ -38,6 +38,7 @@ from dermawan.api.schemas import LIMIT, OFFSET, Page
 from dermawan.catalog.models import Charity, Project
 from dermawan.core.instants import to_rfc3339
 from dermawan.donations.models import OrderLine
+from dermawan.settlement import paid as settlement_paid
 from dermawan.transparency.api import TreeHeadOut
 from dermawan.transparency.receipts import line_logs
 
@@ -48,8 +49,8 @@ STATUSES = (PENDING, CONFIRMED, REVERSED, PAID_OUT)
 
 
 def paid_out_lines(line_ids: Iterable[int]) -> set[int]:
-    """Which of these (confirmed) lines a settlement run has paid out: the settlement seam."""
-    return set()
+    """Which of these (confirmed) lines a paid payout covered (dermawan.settlement.paid)."""
+    return settlement_paid.paid_out_lines(line_ids)
 
 
 class LogEntryOut(Schema):
