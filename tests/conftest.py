@@ -8,7 +8,9 @@ under ``CI=true`` that is a failure instead, so CI can never pass by skipping.
 
 from __future__ import annotations
 
+import atexit
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -23,6 +25,7 @@ import pytest
 # lands in the user's data directory: one scratch directory per test process,
 # inherited by the ``dermawan`` subprocesses the tests run.
 os.environ["DERMAWAN_DATA_DIR"] = tempfile.mkdtemp(prefix="dermawan-tests-")
+atexit.register(shutil.rmtree, os.environ["DERMAWAN_DATA_DIR"], ignore_errors=True)
 
 DATABASE_URL = os.environ.get("DERMAWAN_DATABASE_URL", "")
 ON_POSTGRES = DATABASE_URL.startswith(("postgres://", "postgresql://"))
