@@ -18,6 +18,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -77,6 +78,34 @@ START_REDIS = (
     "start Redis on 127.0.0.1:6379, e.g. 'redis-server --daemonize yes --bind 127.0.0.1 "
     '--port 6379 --save "" --appendonly no\''
 )
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def need_chromium() -> None:
+    """Browser tests drive Debian's Chromium (Playwright never downloads one here)."""
+    if not CHROMIUM.exists():
+        unavailable("Chromium", f"{CHROMIUM} is missing: apt-get install -y chromium")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    """Headless Chromium, one per test process for every browser test.
+
+    One Playwright per process: its sync API keeps an event loop running on the
+    main thread while it lives, so a second instance (or ``asyncio.run``) in the
+    same thread would fail.
+    """
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"]
+        )
+        yield launched
+        launched.close()
 
 
 @pytest.fixture

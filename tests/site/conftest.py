@@ -34,23 +34,14 @@ from typing import Any
 import pytest
 
 from tests.api.live import serving
-from tests.conftest import IN_CI, fresh_database
+from tests.conftest import fresh_database, need_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 ACCEPT = {"id": "id-ID,id;q=0.9", "en": "en-US,en;q=0.9", "zh-hans": "zh-CN,zh;q=0.9"}
 DEMO_PASSWORD = "dermawan-demo"
 DEMO_EVENTS = "4000"
-
-
-def _need_chromium() -> None:
-    if not Path(CHROMIUM).exists():
-        message = f"{CHROMIUM} is missing: apt-get install -y chromium"
-        if IN_CI:
-            pytest.fail(message)
-        pytest.skip(message)
 
 
 @pytest.fixture(autouse=True)
@@ -91,7 +82,7 @@ class Site:
 
 @pytest.fixture(scope="session")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    _need_chromium()
+    need_chromium()
     work = tmp_path_factory.mktemp("site")
     data_dir = work / "data"
     data_dir.mkdir()
@@ -130,19 +121,6 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
             os.environ.pop("DERMAWAN_DATA_DIR", None)
         else:
             os.environ["DERMAWAN_DATA_DIR"] = previous
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Any]:
-    _need_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=["--no-sandbox"]
-        )
-        yield launched
-        launched.close()
 
 
 def _pages(browser: Any, viewport: dict[str, int], mobile: bool) -> Iterator[Callable[..., Any]]:

@@ -23,6 +23,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -96,7 +97,10 @@ def nats_call(urls: list[str], action: Callable[[Any], Any]) -> Any:
         finally:
             await nc.close()
 
-    return asyncio.run(main())
+    # In a thread of its own: a browser test's Playwright (sync API) keeps an
+    # event loop running on this process's main thread for the whole session.
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, main()).result()
 
 
 def backlog(urls: list[str], stream: str, durable: str = "dermawan") -> dict[int, tuple[int, int]]:

@@ -10,37 +10,19 @@ from __future__ import annotations
 import base64
 import copy
 import json
-import os
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page
 
 from dermawan.transparency import signing
 from tests.api.live import prepare, serving
 from tests.conftest import fresh_database
 from tests.donations.builders import catalog, completed, paid, percent_pledge, refunded
 
-CHROMIUM = Path("/usr/bin/chromium")
-IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
-
-if not CHROMIUM.exists():
-    message = "needs Debian's Chromium: apt-get install -y chromium"
-    if IN_CI:
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message, allow_module_level=True)
-
-from playwright.sync_api import Browser, Page, sync_playwright  # noqa: E402
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
-        yield chromium
-        chromium.close()
+# The browser is the suite's one per process (tests/conftest.py: browser).
 
 
 def call(base: str, path: str, key: str | None = None, body: Any = None) -> Any:
