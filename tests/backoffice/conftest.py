@@ -98,10 +98,10 @@ def stored_rows() -> Counter:
     return count
 
 
-# The site's browser fixtures (a served demo database, Debian's Chromium, phone and
-# desktop pages, sign-in, screenshots), shared rather than copied.
+# The site's browser fixtures (a served demo database, phone and desktop pages,
+# sign-in, screenshots), shared rather than copied; the browser itself is the
+# suite's one per process (tests/conftest.py).
 from tests.site.conftest import (  # noqa: E402
-    browser,
     desktop,
     phone,
     screenshot,
@@ -109,4 +109,4 @@ from tests.site.conftest import (  # noqa: E402
     site,
 )
 
-__all__ = ["browser", "desktop", "phone", "screenshot", "sign_in", "site"]
+__all__ = ["desktop", "phone", "screenshot", "sign_in", "site"]
