@@ -91,7 +91,8 @@ def main() -> None:
     parser.add_argument("--events", type=int, default=1_000_000)
     parser.add_argument("--seed", type=int, default=1111)
     parser.add_argument("--workers", default="1,2")
-    parser.add_argument("--batch-size", type=int, default=10_000)
+    # The same batches as the ingest it is compared with (DEFAULT_BATCH_SIZE).
+    parser.add_argument("--batch-size", type=int, default=50_000)
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
 
