@@ -73,6 +73,7 @@ def test_settlement_conserves_money_and_settles_each_donation_once(
                             at_us=next(clock),
                         )  # fmt: skip
                 _assert_settled_as_the_model_says(lines_of(history.catalog, seen), charity_of)
+                _assert_paid_out_as_settled()
                 _assert_conserved()
                 _assert_payout_arithmetic(run.pk)
             # Everything ingested is settled now: each confirmed line exactly once.
@@ -195,14 +196,69 @@ def _assert_payout_arithmetic(run_id: int) -> None:
         assert p.carried_in_minor == carried_before + failed_since, p
 
 
+def _settled_per_run() -> dict[int, dict[int, int]]:
+    """Run -> order line pk -> net amount it settled, read back from the ledger
+    by the rectangle rule (effects.run_effects), with no stored line."""
+    from dermawan.core import bulk
+    from dermawan.settlement import effects
+    from dermawan.settlement.models import Run
+
+    cursor = bulk.raw_cursor()
+    accounts = effects.payable_accounts(cursor)
+    per_run: dict[int, dict[int, int]] = {}
+    for run in Run.objects.order_by("period_end_us"):
+        settled: dict[int, int] = defaultdict(int)
+        if accounts:
+            sql, params = effects.run_effects(run)
+            within, accounts_params = effects.in_accounts(accounts)
+            cursor.execute(
+                f"SELECT t.order_line_id, -p.amount_minor {sql} AND {within}",
+                [*params, *accounts_params],
+            )
+            for line_id, amount in cursor.fetchall():
+                settled[line_id] += amount
+        per_run[run.pk] = settled
+    return per_run
+
+
 def _assert_each_line_settled_once(lines: dict[tuple, Any]) -> None:
     from dermawan.donations.models import OrderLine
-    from dermawan.settlement.models import SettledLine
 
     settled: dict[int, int] = defaultdict(int)
-    for line_id, amount in SettledLine.objects.values_list("order_line_id", "amount_minor"):
-        settled[line_id] += amount
+    for per_line in _settled_per_run().values():
+        for line_id, amount in per_line.items():
+            settled[line_id] += amount
     for row in OrderLine.objects.all():
         line = lines[(row.order_id, row.line_id)]
         want = line.donation - line.reversed if line.completed else 0
         assert settled.get(row.pk, 0) == want, f"line {row.order_id}/{row.line_id}"
+
+
+def _assert_paid_out_as_settled() -> None:
+    """Each run's figures are the sums of the effects read back, and receipts'
+    ``paid_out`` (which reads no amount) is "a positive net in a run whose payout
+    was paid, or repaid by a later one"."""
+    from dermawan.donations.models import OrderLine
+    from dermawan.settlement.models import Payout
+    from dermawan.settlement.paid import paid_out_lines
+
+    per_run = _settled_per_run()
+    where = {row.pk: (row.charity_id, row.currency) for row in OrderLine.objects.all()}
+    paid = {
+        (p.run_id, p.charity_id, p.currency)
+        for p in Payout.objects.all()
+        if p.status == Payout.PAID or (p.status == Payout.FAILED and p.repaid_by_id is not None)
+    }
+    want = set()
+    for run_id, per_line in per_run.items():
+        nets: dict[tuple[str, str], int] = defaultdict(int)
+        for line_id, amount in per_line.items():
+            nets[where[line_id]] += amount
+            if amount > 0 and (run_id, *where[line_id]) in paid:
+                want.add(line_id)
+        for p in Payout.objects.filter(run_id=run_id):
+            assert nets.pop((p.charity_id, p.currency), 0) == (
+                p.confirmed_minor - p.clawed_back_minor
+            ), p
+        assert not any(nets.values()), f"run {run_id} settled lines no payout shows: {nets}"
+    assert paid_out_lines(where) == want

@@ -16,6 +16,9 @@ class Run(models.Model):
     A run settles the confirmations and claw-backs of the ledger inside its
     rectangle: transaction id <= ``watermark`` and occurred before
     ``period_end_us``, less the previous run's rectangle (decision 0014).
+    No row per settled effect is kept (decision 0029): the postings it
+    settled lie between ``first_posting_id`` and ``last_posting_id``, and
+    the next run reads postings from ``horizon`` on.
     """
 
     DRAFT = "draft"
@@ -36,6 +39,11 @@ class Run(models.Model):
     exported_by = models.CharField(max_length=150, blank=True, default="")
     exported_at_us = models.BigIntegerField(null=True)
     lines = models.BigIntegerField(default=0)  # ledger effects it settled
+    # Posting ids: the range its effects lie in (runs made before these
+    # columns: every posting), and where the next run starts reading.
+    first_posting_id = models.BigIntegerField(default=0)
+    last_posting_id = models.BigIntegerField(default=2**63 - 1)
+    horizon = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["period"], name="one_run_per_period")]
@@ -120,19 +128,3 @@ class Payout(models.Model):
 
     def __str__(self) -> str:
         return f"payout {self.reference or self.pk} {self.charity_id} {self.currency}"
-
-
-class SettledLine(models.Model):
-    """A ledger effect of an order line settled by a run: which run paid which donation.
-
-    ``amount_minor`` is positive for a confirmation, negative for a claw-back.
-    Append-only, written set-based by the run; the index on the line serves
-    receipts ("has my donation been paid out?").
-    """
-
-    run_id = models.BigIntegerField()
-    order_line_id = models.BigIntegerField(db_index=True)
-    amount_minor = models.BigIntegerField()
-
-    def __str__(self) -> str:
-        return f"line {self.order_line_id} {self.amount_minor:+d} (run {self.run_id})"

@@ -1,20 +1,21 @@
 """Which donations a paid payout paid out.
 
-A run records every confirmation and claw-back it settled (SettledLine). A
-line is paid out when its net settled amount in a run is positive and the
-run's payout to the line's charity in the line's currency is paid, or that
-payout failed and a later payout that carried its money back is paid. A
-line whose run had nothing to pay its charity (claw-backs ate it) is not.
+A run settles the confirmations and claw-backs in its rectangle (decision
+0029: no row per effect; effects.py finds them again). A line is paid out
+when its net settled amount in a run is positive and the run's payout to
+the line's charity in the line's currency is paid, or that payout failed
+and a later payout that carried its money back is paid. A line whose run
+had nothing to pay its charity (claw-backs ate it) is not.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
 from dermawan.core import bulk
 from dermawan.core.instants import to_rfc3339
+from dermawan.settlement import effects
 from dermawan.settlement.models import Payout
 
 # Key of a payout by what it pays: (run, charity, currency).
@@ -22,26 +23,58 @@ PayoutKey = tuple[int, str, str]
 
 
 def paid_out_lines(line_ids: Iterable[int]) -> set[int]:
-    """Of these order line pks, those a paid payout covered."""
+    """Of these order line pks, those a paid payout covered.
+
+    Receipts ask this of a few lines at a time, through the ledger's index of
+    its effects by order line. Only the run that settled a line's
+    confirmation can hold a positive net for it (every other effect is a
+    claw-back), and that net is the confirmation less the claw-backs the
+    same run settled. The claw-backs of a line never exceed its
+    confirmation, by (donation - reversed) in all; so the net is zero
+    exactly when the line is reversed in full and every claw-back of it
+    (a reversal after the confirmation: a larger transaction id) was settled
+    by that same run. No amount needs reading.
+    """
     ids = sorted(set(line_ids))
-    if not ids:
+    runs = effects.rectangles()
+    if not ids or not runs:
         return set()
     cursor = bulk.raw_cursor()
-    net: dict[tuple[int, int], int] = defaultdict(int)
-    keys: dict[tuple[int, int], PayoutKey] = {}
-    for line_id, run_id, amount, charity_id, currency in bulk.select_in(
+    confirmations: dict[int, tuple[int, int]] = {}
+    reversals: dict[int, list[tuple[int, int]]] = {}
+    for line_id, kind, transaction_id, occurred_at_us in bulk.select_in(
         cursor,
-        "SELECT s.order_line_id, s.run_id, s.amount_minor, l.charity_id, l.currency "
-        "FROM settlement_settledline s JOIN donations_orderline l ON l.id = s.order_line_id "
-        "WHERE",
-        "s.order_line_id",
+        "SELECT t.order_line_id, t.kind, t.id, t.occurred_at_us FROM ledger_transaction t "
+        f"WHERE t.kind IN {effects.EFFECT_KINDS} AND",
+        "t.order_line_id",
         ids,
     ):
-        net[(line_id, run_id)] += amount
-        keys[(line_id, run_id)] = (run_id, charity_id, currency)
-    settled = {pair: keys[pair] for pair, amount in net.items() if amount > 0}
-    paid = _paid_keys({key for key in settled.values()})
-    return {line_id for (line_id, _), key in settled.items() if key in paid}
+        if kind == "confirmed":
+            confirmations[line_id] = (transaction_id, occurred_at_us)
+        else:
+            reversals.setdefault(line_id, []).append((transaction_id, occurred_at_us))
+    if not confirmations:
+        return set()
+    settled: dict[int, PayoutKey] = {}
+    for line_id, charity_id, currency, donation, reversed_minor in bulk.select_in(
+        cursor,
+        "SELECT id, charity_id, currency, donation_minor, reversed_minor "
+        "FROM donations_orderline WHERE",
+        "id",
+        sorted(confirmations),
+    ):
+        confirmed_at = confirmations[line_id]
+        run_id = effects.settling_run(runs, *confirmed_at)
+        if run_id is None:
+            continue
+        claws = [r for r in reversals.get(line_id, []) if r[0] > confirmed_at[0]]
+        if donation == reversed_minor and all(
+            effects.settling_run(runs, *claw) == run_id for claw in claws
+        ):
+            continue  # its run netted it to nothing
+        settled[line_id] = (run_id, charity_id, currency)
+    paid = _paid_keys(set(settled.values()))
+    return {line_id for line_id, key in settled.items() if key in paid}
 
 
 def _paid_keys(keys: set[PayoutKey]) -> set[PayoutKey]:
@@ -83,16 +116,18 @@ def cover_failed(payout: Payout) -> list[Payout]:
 def lines_paid_by(cursor: Any, payouts: list[Payout]) -> list[tuple[int, int, str]]:
     """(order line pk, amount, currency) of the donations these payouts paid out."""
     lines: list[tuple[int, int, str]] = []
-    mark = "%s" if bulk.vendor() == "postgresql" else "?"
-    for p in payouts:
+    for payout in payouts:
+        accounts = effects.payable_accounts(cursor, payout.charity_id, payout.currency)
+        if not accounts or payout.run.lines == 0:
+            continue
+        settled, params = effects.run_effects(payout.run)
+        within, accounts_params = effects.in_accounts(accounts)
         cursor.execute(
-            "SELECT s.order_line_id, sum(s.amount_minor) FROM settlement_settledline s "
-            "JOIN donations_orderline l ON l.id = s.order_line_id "
-            f"WHERE s.run_id = {mark} AND l.charity_id = {mark} AND l.currency = {mark} "
-            "GROUP BY s.order_line_id HAVING sum(s.amount_minor) > 0 ORDER BY s.order_line_id",
-            (p.run_id, p.charity_id, p.currency),
+            f"SELECT t.order_line_id, -sum(p.amount_minor) {settled} AND {within} "
+            "GROUP BY t.order_line_id HAVING sum(p.amount_minor) < 0 ORDER BY t.order_line_id",
+            [*params, *accounts_params],
         )
-        lines += [(int(line_id), int(amount), p.currency) for line_id, amount in cursor]
+        lines += [(int(line_id), int(amount), payout.currency) for line_id, amount in cursor]
     return lines
 
 

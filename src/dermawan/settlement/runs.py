@@ -8,8 +8,9 @@ so the rectangles nest: every effect is settled by exactly one run (the first
 whose rectangle holds it), a late confirmation dated in a settled month lands
 in the next run, and settling a period again changes nothing.
 
-The heavy work is three statements over the candidates (stage them, record
-them as settled lines, group them per merchant, charity and currency); the
+The heavy work is one grouped statement over the rectangle (per merchant,
+charity and currency; decision 0029): no row per settled effect is written,
+since the rectangles alone say which run settled what (effects.py). The
 per-owner figures are few, and go to the ledger through the journal.
 """
 
@@ -26,14 +27,13 @@ from dermawan.auditlog.entries import record
 from dermawan.core import bulk
 from dermawan.ledger.accounts import AccountBook
 from dermawan.ledger.journal import Entry, post
-from dermawan.settlement import books
+from dermawan.settlement import books, effects
 from dermawan.settlement.fees import fee_bps, fee_of
 from dermawan.settlement.models import Collection, Payout, Run
 from dermawan.settlement.periods import Period, parse_period
 
 # Advisory-lock key of settlement's own writers (runs, approvals, exports, payments).
 SETTLEMENT_LOCK = 0x5345  # "SE"
-STAGE = "settlement_stage"
 # How long a run waits for ingest transactions in flight (see _watermark).
 IN_FLIGHT_WAIT_S = 60
 
@@ -65,7 +65,7 @@ def settle(period_text: str, *, actor: str, at_us: int | None = None) -> Settled
     if existing is not None:
         return Settled(existing, created=False)
     _refuse_out_of_order(period)
-    watermark = _watermark()
+    watermark, posting_top = _watermark()
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         lock(cursor)
@@ -83,7 +83,7 @@ def settle(period_text: str, *, actor: str, at_us: int | None = None) -> Settled
             created_by=actor,
             created_at_us=at_us,
         )
-        groups = _stage_and_group(cursor, run, period, previous)
+        groups = _group(cursor, run, previous, posting_top)
         _book(cursor, run, groups, at_us)
         record(
             actor,
@@ -112,8 +112,9 @@ def _refuse_out_of_order(period: Period) -> None:
         )
 
 
-def _watermark() -> int:
-    """The last ledger transaction id, with no engine batch still writing below it.
+def _watermark() -> tuple[int, int]:
+    """The last ledger transaction id, with no engine batch still writing below it,
+    and the last posting id then (every posting up to it committed on return).
 
     On PostgreSQL ids are reserved before commit (in blocks), so a batch in
     flight may hold ids below the largest committed one. Such a batch got
@@ -121,13 +122,29 @@ def _watermark() -> int:
     ledger ids: so after reading the maximum, wait for the transactions of
     this database in flight at that moment to end. Later batches reserve
     ids above it. Ingest never waits for settlement.
+
+    Posting ids come from their sequence as the rows are inserted, by a
+    batch that already has its transaction id: the sequence's last value,
+    read before the transactions in flight, bounds every posting those
+    transactions (or any committed before) wrote.
     """
     cursor = bulk.raw_cursor()
     with transaction.atomic():
+        if connection.vendor != "postgresql":
+            # One writer at a time: nothing is in flight.
+            cursor.execute(
+                "SELECT (SELECT coalesce(max(id), 0) FROM ledger_transaction), "
+                "(SELECT coalesce(max(id), 0) FROM ledger_posting)"
+            )
+            watermark, posting_top = cursor.fetchone()
+            return int(watermark), int(posting_top)
+        cursor.execute(
+            "SELECT coalesce(pg_sequence_last_value("
+            "pg_get_serial_sequence('ledger_posting', 'id')::regclass), 0)"
+        )
+        posting_top = int(cursor.fetchone()[0])
         cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
         watermark = int(cursor.fetchone()[0])
-        if connection.vendor != "postgresql":
-            return watermark  # one writer at a time: nothing is in flight
         cursor.execute(
             "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = "
             "current_database() AND backend_xid IS NOT NULL AND pid <> pg_backend_pid()"
@@ -149,71 +166,92 @@ def _watermark() -> int:
             )
         if in_flight:
             time.sleep(0.05)
-    return watermark
+    return watermark, posting_top
 
 
 # (merchant_id, charity_id, currency) -> [confirmations, confirmed, clawed back]
 Groups = dict[tuple[str, str, str], list[int]]
 
 
-def _marks(count: int) -> str:
-    mark = "%s" if connection.vendor == "postgresql" else "?"
-    return ", ".join([mark] * count)
+def _group(cursor: Any, run: Run, previous: Run | None, posting_top: int) -> Groups:
+    """One grouped statement over the run's rectangle, less the previous one's.
 
-
-def _stage_and_group(cursor: Any, run: Run, period: Period, previous: Run | None) -> Groups:
-    cursor.execute("SELECT id FROM ledger_account WHERE kind = 'charity_payable'")
-    payable = [row[0] for row in cursor.fetchall()]
-    if not payable:
-        return {}
-    # The engine's postings on charity_payable: a confirmation credits it, a
-    # claw-back debits it; a reversal before confirmation never touches it.
-    prev_watermark, prev_end = (previous.watermark, previous.period_end_us) if previous else (0, 0)
-    if connection.vendor == "postgresql":
-        # A monthly batch over millions of rows: hash joins in memory, no JIT
-        # (as for the engine), and CREATE TABLE AS, which PostgreSQL runs in
-        # parallel where INSERT ... SELECT runs on one core.
-        cursor.execute("SET LOCAL work_mem = '256MB'")
-        cursor.execute("SET LOCAL jit = off")
-        accounts, params = "p.account_id = ANY(%s)", [payable]
-    else:
-        accounts, params = f"p.account_id IN ({_marks(len(payable))})", list(payable)
-    cursor.execute(f"DROP TABLE IF EXISTS {STAGE}")
+    It reads the postings from the previous run's horizon on (every posting
+    a later run may settle lies there, see below), so a month's run scans
+    the month's postings, not every posting ever written. Besides the
+    figures it finds the range of posting ids the run settled (where the
+    readers of effects.py look for them again) and this run's horizon: the
+    first posting id the next run must read. That is the lowest posting
+    up to ``posting_top`` (the last posting id when the watermark was read,
+    every one of them committed by now) that this run leaves for later
+    (past the watermark, or dated after the period), else ``posting_top + 1``:
+    a posting written later has a larger id.
+    """
     cursor.execute(
-        f"CREATE TEMP TABLE {STAGE} AS "
-        "SELECT t.order_line_id, l.merchant_id, l.charity_id, t.currency, "
-        "-p.amount_minor AS amount_minor "
-        "FROM ledger_posting p "
-        "JOIN ledger_transaction t ON t.id = p.transaction_id "
-        "JOIN donations_orderline l ON l.id = t.order_line_id "
-        f"WHERE {accounts} AND t.kind IN ('confirmed', 'reversed') "
-        f"AND t.id <= {_marks(1)} AND t.occurred_at_us < {_marks(1)} "
-        f"AND NOT (t.id <= {_marks(1)} AND t.occurred_at_us < {_marks(1)})",
-        [*params, run.watermark, period.end_us, prev_watermark, prev_end],
+        "SELECT id, owner_id, currency FROM ledger_account WHERE kind = 'charity_payable'"
     )
-    cursor.execute(
-        "INSERT INTO settlement_settledline (run_id, order_line_id, amount_minor) "
-        f"SELECT {int(run.pk)}, order_line_id, amount_minor FROM {STAGE}"
-    )
-    cursor.execute(
-        "SELECT merchant_id, charity_id, currency, "
-        " sum(CASE WHEN amount_minor > 0 THEN 1 ELSE 0 END),"
-        " sum(CASE WHEN amount_minor > 0 THEN amount_minor ELSE 0 END),"
-        " sum(CASE WHEN amount_minor < 0 THEN -amount_minor ELSE 0 END), count(*) "
-        f"FROM {STAGE} GROUP BY merchant_id, charity_id, currency"
-    )
+    payable = {int(id_): (owner, currency) for id_, owner, currency in cursor.fetchall()}
+    run.horizon = posting_top + 1
+    run.first_posting_id, run.last_posting_id, run.lines = run.horizon, run.horizon - 1, 0
     groups: Groups = {}
-    lines = 0
-    for merchant_id, charity_id, currency, donations, confirmed, clawed, count in cursor:
-        groups[(merchant_id, charity_id, currency)] = [
-            int(donations),
-            int(confirmed),
-            int(clawed),
-        ]
-        lines += int(count)
-    bulk.drop_stage(cursor, STAGE)
-    run.lines = lines
-    run.save(update_fields=["lines"])
+    if payable:
+        prev_watermark, prev_end, horizon = (
+            (previous.watermark, previous.period_end_us, previous.horizon)
+            if previous
+            else (0, 0, 0)
+        )
+        if connection.vendor == "postgresql":
+            # A monthly batch over millions of rows: hash joins in memory, no
+            # JIT (as for the engine), and a plain SELECT, which PostgreSQL
+            # runs in parallel (an INSERT ... SELECT would run on one core).
+            cursor.execute("SET LOCAL work_mem = '1GB'")
+            cursor.execute("SET LOCAL jit = off")
+        accounts, accounts_params = effects.in_accounts(sorted(payable))
+        mark = effects.marks(1)
+        held = f"(t.id <= {mark} AND t.occurred_at_us < {mark})"  # in this run's rectangle
+        held_params = [run.watermark, run.period_end_us]
+        # The engine's postings on charity_payable: a confirmation credits it
+        # (amount < 0), a claw-back debits it; a reversal before confirmation
+        # never touches it. The order line gives the merchant. Grouped also by
+        # "held" and by sign, so that every aggregate is a plain one.
+        cursor.execute(
+            f"SELECT l.merchant_id, p.account_id, {held}, p.amount_minor < 0, "
+            "count(*), sum(p.amount_minor), min(p.id), max(p.id) "
+            "FROM ledger_posting p "
+            "JOIN ledger_transaction t ON t.id = p.transaction_id "
+            "JOIN donations_orderline l ON l.id = t.order_line_id "
+            f"WHERE p.id >= {mark} AND {accounts} AND t.kind IN {effects.EFFECT_KINDS} "
+            f"AND NOT (t.id <= {mark} AND t.occurred_at_us < {mark}) "
+            f"AND ({held} OR p.id <= {mark}) "
+            "GROUP BY 1, 2, 3, 4",
+            [
+                *held_params,
+                horizon,
+                *accounts_params,
+                prev_watermark,
+                prev_end,
+                *held_params,
+                posting_top,
+            ],
+        )
+        first, last = None, None
+        for merchant_id, account_id, is_held, credit, count, amount, low, high in cursor:
+            if not is_held:  # left for a later run
+                run.horizon = min(run.horizon, int(low))
+                continue
+            charity_id, currency = payable[int(account_id)]
+            figures = groups.setdefault((merchant_id, charity_id, currency), [0, 0, 0])
+            if credit:  # confirmations
+                figures[0] += int(count)
+                figures[1] -= int(amount)
+            else:  # claw-backs
+                figures[2] += int(amount)
+            run.lines += int(count)
+            first = int(low) if first is None else min(first, int(low))
+            last = int(high) if last is None else max(last, int(high))
+        if first is not None and last is not None:
+            run.first_posting_id, run.last_posting_id = first, last
+    run.save(update_fields=["lines", "horizon", "first_posting_id", "last_posting_id"])
     return groups
 
 

@@ -23,6 +23,7 @@ from babel.numbers import format_currency, format_decimal
 
 from dermawan.core import bulk
 from dermawan.core.money import CURRENCY_EXPONENTS
+from dermawan.settlement import effects
 from dermawan.settlement.models import Collection, Payout, Run
 
 LOCALES = {"id": "id_ID", "en": "en_US", "zh": "zh_Hans_CN"}
@@ -178,27 +179,30 @@ def build(party: str, party_id: str, period: str) -> Statement:
 
 def _detail_rows(statement: Statement) -> list[Row]:
     """Per line for confirmations and claw-backs (set-based read), totals for the rest."""
-    run_id = statement.run_id
-    own, other = (
-        ("merchant_id", "charity_id")
-        if statement.party == MERCHANT
-        else ("charity_id", "merchant_id")
-    )
-    mark = "%s" if bulk.vendor() == "postgresql" else "?"
+    run = Run.objects.get(pk=statement.run_id)
     cursor = bulk.raw_cursor()
-    cursor.execute(
-        f"SELECT l.currency, l.order_id, l.line_id, l.{other}, s.amount_minor "
-        "FROM settlement_settledline s JOIN donations_orderline l ON l.id = s.order_line_id "
-        f"WHERE s.run_id = {mark} AND l.{own} = {mark} "
-        "ORDER BY l.currency, s.amount_minor < 0, l.order_id, l.line_id, s.id",
-        (run_id, statement.party_id),
-    )
     by_currency: dict[str, list[Row]] = {}
-    for currency, order_id, line_id, counterparty, amount in cursor.fetchall():
-        kind = CONFIRMED if amount > 0 else CLAWED_BACK
-        by_currency.setdefault(currency, []).append(
-            Row(currency, kind, int(amount), order_id, line_id, counterparty or "")
+    if statement.party == MERCHANT:
+        accounts, own, other = effects.payable_accounts(cursor), "merchant_id", "charity_id"
+    else:
+        accounts = effects.payable_accounts(cursor, statement.party_id)
+        own, other = "charity_id", "merchant_id"
+    if accounts and run.lines:
+        settled, params = effects.run_effects(
+            run, "JOIN donations_orderline l ON l.id = t.order_line_id"
         )
+        within, accounts_params = effects.in_accounts(accounts)
+        cursor.execute(
+            f"SELECT l.currency, l.order_id, l.line_id, l.{other}, -p.amount_minor "
+            f"{settled} AND {within} AND l.{own} = {effects.marks(1)} "
+            "ORDER BY l.currency, p.amount_minor > 0, l.order_id, l.line_id, p.id",
+            [*params, *accounts_params, statement.party_id],
+        )
+        for currency, order_id, line_id, counterparty, amount in cursor.fetchall():
+            kind = CONFIRMED if amount > 0 else CLAWED_BACK
+            by_currency.setdefault(currency, []).append(
+                Row(currency, kind, int(amount), order_id, line_id, counterparty or "")
+            )
     rows: list[Row] = []
     for summary in statement.summaries:
         for kind, amount in summary.figures:
