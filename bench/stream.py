@@ -14,10 +14,12 @@ wall clock, like the ingest's wall clock) and the ratio to the ingest.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import subprocess
 import sys
+import tempfile
 import time
 import uuid
 from pathlib import Path
@@ -55,18 +57,20 @@ def run_workers(
             "--exit-when-idle", "2", "--report-every", "0", "--json",
         ]  # fmt: skip
 
-    processes = [
-        subprocess.Popen(
-            command(index), env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True
-        )
-        for index in range(count)
-    ]
     reports = []
-    for process in processes:
-        out, _ = process.communicate(timeout=3600)
-        if process.returncode != 0:
-            raise SystemExit(f"a worker failed ({process.returncode})")
-        reports.append(json.loads(out))
+    # What the workers say on stderr is kept, for when one fails.
+    with contextlib.ExitStack() as files:
+        logs = [files.enter_context(tempfile.TemporaryFile("w+")) for _ in range(count)]
+        processes = [
+            subprocess.Popen(command(index), env=env, stdout=subprocess.PIPE, stderr=log, text=True)
+            for index, log in enumerate(logs)
+        ]
+        for process, log in zip(processes, logs, strict=True):
+            out, _ = process.communicate(timeout=3600)
+            if process.returncode != 0:
+                log.seek(0)
+                raise SystemExit(f"a worker failed ({process.returncode}):\n{log.read()[-3000:]}")
+            reports.append(json.loads(out))
     last = max(r["last_commit_at"] or started_wall for r in reports)
     return last - started_wall, reports
 

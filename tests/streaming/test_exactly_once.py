@@ -22,6 +22,7 @@ import random
 import signal
 import sqlite3
 import time
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +60,24 @@ def prepare(url: str, clean_url: str, stream: Stream, events: Events) -> Any:
     return clean
 
 
+def child_pids(pid: int) -> list[int]:
+    path = Path(f"/proc/{pid}/task/{pid}/children")
+    return [int(c) for c in path.read_text().split()] if path.exists() else []
+
+
+def alive(pid: int) -> bool:
+    """Running, not a zombie waiting for its (new) parent to reap it."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except FileNotFoundError:
+        return False
+    return state != "Z"
+
+
+def none_alive(pids: list[int]) -> bool:
+    return not any(alive(pid) for pid in pids)
+
+
 @pytest.mark.slow
 def test_a_worker_killed_at_random_moments_and_restarted_counts_everything_once(
     scratch_database_url: str,
@@ -84,9 +103,13 @@ def test_a_worker_killed_at_random_moments_and_restarted_counts_everything_once(
             assert time.monotonic() < deadline, f"kill {kill} not reached in time"
             time.sleep(0.1)
         time.sleep(rng.uniform(0, 0.5))  # between commits, or inside a batch
+        children = child_pids(process.pid)
+        assert children, "the worker runs its database side in a child process"
         process.send_signal(signal.SIGKILL)
         process.wait(timeout=10)
         assert process.returncode == -signal.SIGKILL
+        # Its database process must not outlive it (nor keep its connection).
+        wait_until(partial(none_alive, children), 10, "the orphan to exit")
     result = workers.result(workers.start(url, stream, "--name", "killed", *IDLE), timeout=300)
     assert result["stopped_by"] == "idle"
     assert_same_books(url, clean_database_url)

@@ -29,6 +29,10 @@ class PassingFailure(Exception):
     """The database failed for a reason that passes (down, restarted, locked)."""
 
 
+class Skipped(PassingFailure):
+    """Not applied: a batch queued before it failed (db_process.py)."""
+
+
 def _passing(error: BaseException) -> bool:
     """OperationalError (connection lost, "database is locked", deadlock) and
     InterfaceError (a closed connection) pass; an IntegrityError here means a

@@ -1,10 +1,12 @@
 """The worker loop: fetch a partition's batch, apply it, acknowledge after commit.
 
-NATS is asyncio; Django's database work runs on one dedicated thread (its
-connection belongs to that thread), so while a batch commits, the next one is
-already being fetched and read. Order within a partition holds: batches of
-one partition are applied one after the other, and a batch given back
-(not acknowledged) comes back before anything newer of its partition.
+NATS is asyncio, in this process; the database work runs in a child process
+(db_process.py) that holds two batches: while one commits, the next is
+already queued there, and this process acknowledges the last one and fetches
+the one after. Order within a partition holds: the child applies batches in
+the order they were sent, a failed batch makes the ones queued behind it
+come back unread, and a batch given back (not acknowledged) comes back
+before anything newer of its partition.
 
 What becomes of a batch:
 - committed: every message is acknowledged;
@@ -12,8 +14,8 @@ What becomes of a batch:
   (NAK), the worker waits (growing back-off) and fetches again;
 - another worker holds the partition now (``LostLease``): given back;
 - anything else is a bug: given back, and the worker stops with status 1.
-SIGTERM or SIGINT: the batch in hand is finished and acknowledged, the
-prefetched one is given back, the leases are released.
+SIGTERM or SIGINT: the batches in the database process are finished and
+acknowledged, nothing more is fetched, the leases are released.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import signal
 import socket
 import sys
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,8 +35,8 @@ from nats.aio.client import Client
 from nats.js import JetStreamContext
 
 from dermawan.streaming import db_process, metrics
-from dermawan.streaming.applier import PassingFailure
-from dermawan.streaming.db_process import BatchResult, DatabaseSide
+from dermawan.streaming.applier import PassingFailure, Skipped
+from dermawan.streaming.db_process import BatchResult, DatabaseSide, Housekept
 from dermawan.streaming.leases import LostLease
 from dermawan.streaming.messages import Delivery
 from dermawan.streaming.partitioning import parse_partitions, subject_prefix
@@ -52,6 +55,7 @@ from dermawan.streaming.streams import (
 
 ACK, NAK, IN_PROGRESS = b"+ACK", b"-NAK", b"+WPI"
 LAG_EVERY = 5.0  # seconds between looks at the consumers' backlog
+PIPELINE = 2  # batches in the database process: one applying, one queued behind it
 
 
 def default_name() -> str:
@@ -84,6 +88,15 @@ def _log(message: str) -> None:
     print(f"worker: {message}", file=sys.stderr, flush=True)
 
 
+@dataclass
+class InFlight:
+    """A batch sent to the database process, and its answer to come."""
+
+    batch: list[Delivery]
+    applying: asyncio.Future[Any]
+    sent: float  # monotonic
+
+
 class Worker:
     def __init__(self, options: WorkerOptions) -> None:
         self.options = options
@@ -100,6 +113,7 @@ class Worker:
         self.started = time.monotonic()
         self.counts: dict[str, int] = {}  # the database side's, as of its last batch
         self.retries = 0
+        self.epoch = 0  # moves on after each failed batch (db_process.py)
         self.executor: Any = None  # the database process (db_process.py)
         self.nc: Client
         self.js: JetStreamContext
@@ -136,9 +150,9 @@ class Worker:
         self.js = self.nc.jetstream()
         count = await ensure_stream(self.js, o.stream, o.subjects, o.partitions, o.replicas)
         static = parse_partitions(o.only_partitions, count) if o.only_partitions else None
-        # A batch in hand and one prefetched from the same partition.
+        # Of one partition: a batch applying, one queued, one being fetched.
         await ensure_consumers(
-            self.js, o.stream, prefix, o.durable, count, o.ack_wait, 2 * o.batch_size
+            self.js, o.stream, prefix, o.durable, count, o.ack_wait, (PIPELINE + 1) * o.batch_size
         )
         source = f"nats {o.stream} ({o.durable}) worker {o.name}"
         self.executor = db_process.start(
@@ -199,26 +213,31 @@ class Worker:
     # the loop ---------------------------------------------------------------
 
     async def loop(self, reporter: metrics.Reporter) -> None:
-        current: list[Delivery] | None = None  # a batch of one partition's messages
-        while not self.stopping.is_set():
-            await self.housekeep_if_due()
-            if current is not None and current[0].partition not in self.pullers:
-                await self.give_back(current)  # its partition went elsewhere
-                current = None
-            if current is None:
-                partition = self.next_partition()
-                if partition is None:
+        in_flight: deque[InFlight] = deque()  # in the database process, oldest first
+        try:
+            while not self.stopping.is_set():
+                if not in_flight:
+                    await self.housekeep_if_due()
+                else:
+                    await self.look_at_lag_if_due()
+                # Keep the database process fed: one batch applying, one queued.
+                while len(in_flight) < PIPELINE and not self.stopping.is_set():
+                    if in_flight and in_flight[0].applying.done():
+                        break  # acknowledge it first
+                    batch = await self.fetch_next()
+                    if batch is None:
+                        break
+                    in_flight.append(self.submit(batch))
+                if not in_flight:
                     await self.idle()
                     continue
-                current = await self.fetch(partition)
-                if current is None:
-                    await self.idle()
-                    continue
-            current = await self.apply(current)
-            if reporter.due():
-                reporter.report(self.report_counts(), self.lag, sorted(self.pullers))
-        if current is not None:
-            await self.give_back(current)
+                await self.settle(in_flight)
+                if reporter.due():
+                    reporter.report(self.report_counts(), self.lag, sorted(self.pullers))
+        finally:
+            # A stop finishes what the database process holds; a crash gives it back.
+            while in_flight:
+                await self.settle(in_flight)
 
     def next_partition(self) -> int | None:
         owned = sorted(self.pullers)
@@ -226,6 +245,10 @@ class Worker:
             return None
         self.turn = (self.turn + 1) % len(owned)
         return owned[self.turn]
+
+    async def fetch_next(self) -> list[Delivery] | None:
+        partition = self.next_partition()
+        return None if partition is None else await self.fetch(partition)
 
     async def fetch(self, partition: int) -> list[Delivery] | None:
         puller = self.pullers.get(partition)
@@ -237,48 +260,50 @@ class Worker:
         self.last_message = time.monotonic()
         return deliveries
 
-    async def apply(self, batch: list[Delivery]) -> list[Delivery] | None:
-        """Apply ``batch`` while fetching the next; returns the next (or None)."""
-        started = time.monotonic()
-        applying = asyncio.ensure_future(self.db("apply", batch))
-        following = self.next_partition()
-        prefetch = (
-            asyncio.ensure_future(self.fetch(following))
-            if following is not None and not self.stopping.is_set()
-            else None
-        )
+    def submit(self, batch: list[Delivery]) -> InFlight:
+        applying = asyncio.ensure_future(self.db("apply", self.epoch, batch))
+        return InFlight(batch, applying, time.monotonic())
+
+    async def settle(self, in_flight: deque[InFlight]) -> None:
+        """Wait for the oldest batch in the database process; acknowledge or give back."""
+        oldest = in_flight[0]
         # A long commit (a locked SQLite file) must not let the messages time out.
-        while not applying.done():
-            await asyncio.wait({applying}, timeout=self.options.ack_wait / 3)
-            if not applying.done():
-                await self.send(batch, IN_PROGRESS)
-        nxt = await prefetch if prefetch is not None else None
+        while not oldest.applying.done():
+            await asyncio.wait({oldest.applying}, timeout=self.options.ack_wait / 3)
+            if not oldest.applying.done():
+                for waiting in in_flight:
+                    await self.send(waiting.batch, IN_PROGRESS)
+        in_flight.popleft()
+        batch = oldest.batch
         try:
-            result: BatchResult = applying.result()
+            result: BatchResult = oldest.applying.result()
+        except Skipped:
+            await self.give_back(batch)  # an older batch failed; already reported
+            return
         except PassingFailure as failure:
             _log(f"batch given back, the database failed: {failure}")
             await self.give_back(batch)
-            if nxt is not None:
-                await self.give_back(nxt)
+            self.epoch += 1  # the batches queued behind it come back as Skipped
             await self.back_off("database")
-            return None
+            return
         except LostLease as lost:
             _log(str(lost))
             await self.give_back(batch)
             for partition in lost.partitions:
                 await self.drop(partition)
-            return nxt
+            return
         except BaseException:
             await self.give_back(batch)
-            if nxt is not None:
-                await self.give_back(nxt)
+            self.epoch += 1
+            self.stopping.set()  # finish nothing more: give back what is queued
             raise
         await self.send(batch, ACK)
         self.counts = result.counts
         self.backoff = 0.0
         self.last_commit_at = time.time()
-        metrics.record_batch(result.statuses, result.refused, time.monotonic() - started)
-        return nxt
+        metrics.record_batch(result.statuses, result.refused, time.monotonic() - oldest.sent)
+        if result.housekept is not None:
+            await self.housekept(result.housekept)
 
     async def send(self, deliveries: list[Delivery], verb: bytes) -> None:
         for delivery in deliveries:
@@ -320,7 +345,7 @@ class Worker:
 
     # leases -----------------------------------------------------------------
 
-    async def housekeep_if_due(self) -> None:
+    async def look_at_lag_if_due(self) -> None:
         now = time.monotonic()
         if now >= self.next_lag:
             self.next_lag = now + LAG_EVERY
@@ -328,24 +353,35 @@ class Worker:
             if backlog is not None:
                 metrics.record_lag(backlog)
                 self.lag = sum(sum(b) for b in backlog.values())
+
+    async def housekeep_if_due(self) -> None:
+        """Leases, when nothing is queued (the database process renews them between batches)."""
+        await self.look_at_lag_if_due()
+        now = time.monotonic()
         if now < self.next_housekeeping:
             return
         self.next_housekeeping = now + min(1.0, self.options.lease_seconds / 5)
         try:
             dropped, gained = await self.db("housekeep")
         except PassingFailure as failure:
-            _log(f"could not renew leases: {failure}")
+            await self.housekept(Housekept([], [], str(failure)))
+            return
+        await self.housekept(Housekept(dropped, gained))
+
+    async def housekept(self, leases: Housekept) -> None:
+        if leases.failure:
+            _log(f"could not renew leases: {leases.failure}")
             metrics.RETRIES.labels("leases").inc()
             self.retries += 1
             return
-        for partition in dropped:
+        for partition in leases.dropped:
             await self.drop(partition)
-        for partition in gained:
+        for partition in leases.gained:
             puller = Puller(self.nc, self.options.stream, self.options.durable, partition)
             await self.hold_until_returned(puller)
             await puller.start()
             self.pullers[partition] = puller
-        if dropped or gained:
+        if leases.dropped or leases.gained:
             _log(f"partitions now {sorted(self.pullers)}")
         metrics.OWNED.set(len(self.pullers))
 
