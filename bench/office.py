@@ -18,11 +18,10 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import dermawan, fresh_database, simulate
-from pages import BARE, GOAL_MS, MAX_SECONDS_PER_PAGE, free_port, measure, sign_in, start_server
+from pages import BARE, free_port, measure, print_results, run_client, sign_in, start_server
 
 PASSWORD = "bench-password"
 
@@ -86,26 +85,16 @@ def run(kind: str, events: int, requests: int, concurrency: int, workdir: Path) 
         port = free_port()
         server = start_server(url, data_dir, port)
         try:
-            answer = subprocess.run(
-                [sys.executable, __file__, "--client", str(port), "--plan", json.dumps(plan),
-                 "--requests", str(requests), "--concurrency", str(concurrency)],
-                capture_output=True, text=True, timeout=60 + MAX_SECONDS_PER_PAGE * 12,
+            results = run_client(
+                __file__,
+                port,
+                ["--plan", json.dumps(plan), "--requests", str(requests),
+                 "--concurrency", str(concurrency)],
             )  # fmt: skip
         finally:
             server.terminate()
             server.wait(10)
-    if answer.returncode != 0:
-        raise SystemExit(f"the load client failed:\n{answer.stderr[-3000:]}")
-    results: list[dict[str, Any]] = json.loads(answer.stdout.strip().splitlines()[-1])
-    bare = results[0]
-    print(f"  {'page':58s} {'p50 ms':>7s} {'p95 ms':>7s} {'p95/bare':>8s}  goal")
-    for result in results:
-        ratio = result["p95_ms"] / bare["p95_ms"] if bare["p95_ms"] else 0
-        verdict = "ok" if result["p95_ms"] < GOAL_MS and not result["failed"] else "MISSED"
-        if result["failed"]:
-            verdict += f" ({result['failed']} non-200: {result['failures']})"
-        print(f"  {result['path'][:58]:58s} {result['p50_ms']:7.1f} {result['p95_ms']:7.1f} "
-              f"{ratio:8.1f}  {verdict}")  # fmt: skip
+    print_results(results)
 
 
 def main() -> None:
