@@ -167,3 +167,37 @@ def test_two_currencies_settle_apart() -> None:
     run = settle("2026-09").run
     got = sorted((p.charity_id, p.currency, p.amount_minor) for p in run.payouts.all())
     assert got == [(CHARITY_A, "IDR", 1_000), (CHARITY_A, "SGD", 500)]
+
+
+def _payable_posting(order: str) -> int:
+    """The id of the posting that credited charity_payable with ``order``'s confirmation."""
+    from dermawan.donations.models import OrderLine
+    from dermawan.ledger.models import Posting
+
+    line = OrderLine.objects.get(order_id=order)
+    return Posting.objects.get(
+        account__kind="charity_payable", transaction__order_line_id=line.pk,
+        transaction__kind="confirmed",
+    ).pk  # fmt: skip
+
+
+def test_a_run_keeps_the_range_it_settled_and_where_the_next_run_starts_reading() -> None:
+    donate("o-1", at="2026-09-03T10:00:00Z", complete_at="2026-09-05T10:00:00Z")
+    donate("o-2", at="2026-09-28T10:00:00Z", complete_at="2026-10-01T10:00:00Z")  # October's
+    september = settle("2026-09").run
+    assert september.lines == 1
+    assert september.first_posting_id == september.last_posting_id == _payable_posting("o-1")
+    # o-2 waits for October: the next run starts reading at its posting.
+    assert september.horizon == _payable_posting("o-2")
+    donate("o-3", at="2026-10-03T10:00:00Z", complete_at="2026-10-05T10:00:00Z")
+    from dermawan.ledger.models import Posting
+
+    last = Posting.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    october = settle("2026-10").run
+    assert october.lines == 2
+    assert (october.first_posting_id, october.last_posting_id) == (
+        _payable_posting("o-2"), _payable_posting("o-3"),
+    )  # fmt: skip
+    # Nothing left over: the run after starts past every posting written before this one.
+    assert october.horizon == last + 1
+    ledger_ok()

@@ -58,6 +58,17 @@ class Transaction(models.Model):
     event_row_id = models.BigIntegerField(null=True)
     occurred_at_us = models.BigIntegerField()
 
+    class Meta:
+        # A line's confirmation and reversals, for receipts' "paid out"
+        # (settlement.paid, decision 0029); pledges are left out of it.
+        indexes = [
+            models.Index(
+                fields=["order_line_id"],
+                condition=models.Q(kind__in=["confirmed", "reversed"]),
+                name="ledger_effects_by_line",
+            )
+        ]
+
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
 
