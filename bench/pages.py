@@ -149,15 +149,15 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-def start_server(url: str, data_dir: Path, port: int, page_seconds: int) -> subprocess.Popen[bytes]:
+def start_server(
+    url: str, data_dir: Path, port: int, page_seconds: int | None = None
+) -> subprocess.Popen[bytes]:
+    """``dermawan serve``; ``page_seconds`` sets the public page cache (default: the platform's)."""
     import urllib.request
 
-    env = dict(
-        os.environ,
-        DERMAWAN_DATABASE_URL=url,
-        DERMAWAN_DATA_DIR=str(data_dir),
-        DERMAWAN_PAGE_SECONDS=str(page_seconds),
-    )
+    env = dict(os.environ, DERMAWAN_DATABASE_URL=url, DERMAWAN_DATA_DIR=str(data_dir))
+    if page_seconds is not None:
+        env["DERMAWAN_PAGE_SECONDS"] = str(page_seconds)
     server = subprocess.Popen(
         [
             sys.executable,
