@@ -3,14 +3,29 @@
 The hot path talks to the DB-API cursor directly: SQLite gets ``executemany``
 (inside one write transaction it runs at memory speed), PostgreSQL gets
 ``COPY`` and ``= ANY(array)``. Everything above this module is dialect-free.
+
+PostgreSQL has two sizes of batch, split at ``SMALL_BATCH`` rows (decision
+0030). A large set of rows goes through ``COPY``, into its table or into a
+temporary staging table that one set-based statement then reads. A small
+set travels inside the statement instead (``executemany``, or one JSON
+document read by ``json_to_recordset``), and a small batch runs in psycopg's
+pipeline mode (``pipelined``): statements whose results nobody reads are sent
+without waiting, so a batch pays a loopback round trip only per read.
+``COPY`` cannot run in a pipeline, and a staging table costs four statements
+of catalog churn; array and JSON parameters cost time per row that ``COPY``
+does not, so above the threshold ``COPY`` wins.
 """
 
 from __future__ import annotations
 
+import itertools
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import connection
 
 # SQLite's default limit of host parameters in one statement is 32766.
@@ -25,6 +40,48 @@ def raw_cursor() -> Any:
     """The driver's own cursor on Django's connection (same transaction)."""
     connection.ensure_connection()
     return connection.connection.cursor()
+
+
+# The one threshold between the small and the large path (module docstring).
+SMALL_BATCH = 1_000
+
+
+def is_small(count: int) -> bool:
+    return count <= SMALL_BATCH
+
+
+def _in_pipeline() -> bool:
+    driver = connection.connection
+    return (
+        connection.vendor == "postgresql"
+        and driver is not None
+        and bool(driver.pgconn.pipeline_status)
+    )
+
+
+def _in_statements(count: int) -> bool:
+    """Whether ``count`` rows travel inside statements (PostgreSQL): a small
+    set, or any set inside a pipeline, where ``COPY`` cannot run (a small
+    batch of events can still make a few more rows than events)."""
+    return is_small(count) or _in_pipeline()
+
+
+@contextmanager
+def pipelined(count: int) -> Iterator[None]:
+    """Run the block in pipeline mode when ``count`` rows make a small batch (PostgreSQL).
+
+    Inside, a statement's error may surface at a later statement's read (or
+    at the block's end); the caller's transaction fails whole either way.
+    """
+    if connection.vendor != "postgresql" or not is_small(count):
+        yield
+        return
+    connection.ensure_connection()
+    if _in_pipeline():  # already in one: ride it
+        yield
+        return
+    with connection.connection.pipeline():
+        yield
 
 
 # Tables whose ids the engine reserves in bulk step their PostgreSQL identity
@@ -42,62 +99,176 @@ _increments: dict[str, int] = {}
 
 def allocate_ids(cursor: Any, table: str, count: int) -> list[int]:
     """``count`` fresh primary keys for ``table``, reserved in bulk."""
-    if count == 0:
-        return []
+    return allocate_many(cursor, {table: count})[table]
+
+
+def allocate_many(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
+    """Fresh primary keys for several tables (``{table: count}``) in one statement.
+
+    Each table's ids come in ascending order.
+    """
+    wanted = {table: count for table, count in counts.items() if count > 0}
+    ids: dict[str, list[int]] = {table: [] for table in counts}
+    if not wanted:
+        return ids
     if connection.vendor == "postgresql":
-        step = _increments.get(table)
-        if step is None:
+        unknown = [table for table in wanted if table not in _increments]
+        if unknown:
             cursor.execute(
-                "SELECT increment_by FROM pg_sequences "
-                "WHERE schemaname || '.' || sequencename = pg_get_serial_sequence(%s, 'id')",
-                (table,),
+                "SELECT t.name, s.increment_by FROM unnest(%s::text[]) AS t(name) "
+                "JOIN pg_sequences s "
+                "ON s.schemaname || '.' || s.sequencename = pg_get_serial_sequence(t.name, 'id')",
+                (unknown,),
             )
-            step = _increments[table] = cursor.fetchone()[0]
+            _increments.update(cursor.fetchall())
+        tables = sorted(wanted)
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            (table, -(-count // step)),
+            "SELECT t.name, nextval(pg_get_serial_sequence(t.name, 'id')) "
+            "FROM unnest(%s::text[], %s::int[]) AS t(name, blocks), generate_series(1, t.blocks)",
+            (tables, [-(-wanted[table] // _increments[table]) for table in tables]),
         )
-        ids = [first + offset for (first,) in cursor.fetchall() for offset in range(step)]
-        return ids[:count]
+        firsts: dict[str, list[int]] = {table: [] for table in tables}
+        for table, first in cursor.fetchall():
+            firsts[table].append(first)
+        for table in tables:
+            step = _increments[table]
+            block = [first + offset for first in sorted(firsts[table]) for offset in range(step)]
+            ids[table] = block[: wanted[table]]
+        return ids
     # SQLite: the engine's transaction holds the write lock (BEGIN IMMEDIATE),
     # so nobody else can take these ids; sqlite_sequence keeps AUTOINCREMENT's
     # promise never to reuse an id.
-    cursor.execute(
-        f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
-        f"coalesce((SELECT max(id) FROM {table}), 0))",
-        (table,),
-    )
-    first = cursor.fetchone()[0] + 1
-    return list(range(first, first + count))
+    for table, count in wanted.items():
+        cursor.execute(
+            f"SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = ?), 0), "
+            f"coalesce((SELECT max(id) FROM {table}), 0))",
+            (table,),
+        )
+        first = cursor.fetchone()[0] + 1
+        ids[table] = list(range(first, first + count))
+    return ids
+
+
+def _small_or_all(rows: Iterable[Sequence[Any]]) -> tuple[list[Sequence[Any]] | None, Any]:
+    """(the rows as a list, if they make a small batch; else None) and all the rows."""
+    if isinstance(rows, Sequence):
+        return (list(rows) if _in_statements(len(rows)) else None), rows
+    if _in_pipeline():
+        listed = list(rows)
+        return listed, listed
+    iterator = iter(rows)
+    head = list(itertools.islice(iterator, SMALL_BATCH + 1))
+    if is_small(len(head)):
+        return head, head
+    return None, itertools.chain(head, iterator)
 
 
 def insert_rows(
-    cursor: Any, table: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]
+    cursor: Any,
+    table: str,
+    columns: Sequence[str],
+    rows: Iterable[Sequence[Any]],
+    types: Sequence[str] | None = None,
 ) -> None:
+    """Insert ``rows``; ``types`` (PostgreSQL type names) make a large batch's
+    ``COPY`` binary, worth it for rows of mostly bytes."""
+    listed = ", ".join(columns)
     if connection.vendor == "postgresql":
-        with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        small, rows = _small_or_all(rows)
+        if small is not None:
+            if small:  # psycopg pipelines executemany: one round trip
+                marks = ", ".join(["%s"] * len(columns))
+                cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", small)
+            return
+        binary = " (FORMAT BINARY)" if types else ""
+        with cursor.copy(f"COPY {table} ({listed}) FROM STDIN{binary}") as copy:
+            if types:
+                copy.set_types(list(types))
             for row in rows:
                 copy.write_row(row)
         return
     marks = ", ".join("?" * len(columns))
-    cursor.executemany(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", rows)
+    cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
+
+
+@dataclass(frozen=True)
+class Read:
+    """One set-based read: ``select`` (a query ending in WHERE) for rows whose
+    ``columns`` are among ``values`` (one column: values; two: pairs, and the
+    first two selected values must be the pair itself). Run by ``read_all``."""
+
+    select: str
+    columns: tuple[str, ...]
+    values: Sequence[Any]
+    # One column's values as one JSON array: for many text values, cheaper to
+    # bind than an array or a list of parameters.
+    as_json: bool = False
+
+    def among(self, values: Sequence[Any]) -> Read:
+        """This read for other ``values``."""
+        return Read(self.select, self.columns, values, self.as_json)
+
+    def postgresql(self) -> tuple[str, tuple[Any, ...]]:
+        if self.as_json:
+            return (
+                f"{self.select} {self.columns[0]} IN (SELECT jsonb_array_elements_text(%s::jsonb))",
+                (orjson.dumps(list(self.values)).decode(),),
+            )
+        if len(self.columns) == 1:
+            return f"{self.select} {self.columns[0]} = ANY(%s)", (list(self.values),)
+        first, second = self.columns
+        return (
+            f"{self.select} ({first}, {second}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
+            ([p[0] for p in self.values], [p[1] for p in self.values]),
+        )
+
+    def sqlite(self, cursor: Any) -> list[tuple[Any, ...]]:
+        if self.as_json:
+            cursor.execute(
+                f"{self.select} {self.columns[0]} IN (SELECT value FROM json_each(?))",
+                (orjson.dumps(list(self.values)).decode(),),
+            )
+            return list(cursor.fetchall())
+        if len(self.columns) == 2:
+            # Probing the (first, second) index by its first column and
+            # filtering here beats a list of row values, which SQLite scans per row.
+            wanted = set(self.values)
+            firsts = sorted({p[0] for p in self.values})
+            by_first = Read(self.select, self.columns[:1], firsts).sqlite(cursor)
+            return [row for row in by_first if row[:2] in wanted]
+        rows: list[tuple[Any, ...]] = []
+        column = self.columns[0]
+        for start in range(0, len(self.values), SQLITE_IN_CHUNK):
+            chunk = self.values[start : start + SQLITE_IN_CHUNK]
+            cursor.execute(f"{self.select} {column} IN ({', '.join('?' * len(chunk))})", chunk)
+            rows += cursor.fetchall()
+        return rows
+
+
+def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
+    """The rows of independent ``reads``, in order.
+
+    On PostgreSQL each read gets its own cursor and all are sent before any
+    is fetched: inside ``pipelined`` that is one round trip for them all.
+    """
+    if connection.vendor != "postgresql":
+        return [read.sqlite(cursor) if read.values else [] for read in reads]
+    sent: list[Any] = []
+    for read in reads:
+        if not read.values:
+            sent.append(None)
+            continue
+        own = cursor if all(c is None for c in sent) else cursor.connection.cursor()
+        own.execute(*read.postgresql())
+        sent.append(own)
+    return [[] if own is None else list(own.fetchall()) for own in sent]
 
 
 def select_in(
     cursor: Any, select: str, column: str, values: Sequence[Any]
 ) -> list[tuple[Any, ...]]:
     """Rows of ``select`` (a query ending in WHERE) with ``column`` among ``values``."""
-    if not values:
-        return []
-    if connection.vendor == "postgresql":
-        cursor.execute(f"{select} {column} = ANY(%s)", (list(values),))
-        return list(cursor.fetchall())
-    rows: list[tuple[Any, ...]] = []
-    for start in range(0, len(values), SQLITE_IN_CHUNK):
-        chunk = values[start : start + SQLITE_IN_CHUNK]
-        cursor.execute(f"{select} {column} IN ({', '.join('?' * len(chunk))})", chunk)
-        rows += cursor.fetchall()
-    return rows
+    return read_all(cursor, [Read(select, (column,), values)])[0]
 
 
 def select_pairs_in(
@@ -107,20 +278,7 @@ def select_pairs_in(
 
     The first two selected values must be the pair itself.
     """
-    if not pairs:
-        return []
-    first, second = columns
-    if connection.vendor == "postgresql":
-        cursor.execute(
-            f"{select} ({first}, {second}) IN (SELECT * FROM unnest(%s::text[], %s::text[]))",
-            ([p[0] for p in pairs], [p[1] for p in pairs]),
-        )
-        return list(cursor.fetchall())
-    # SQLite: probing the (first, second) index by its first column and
-    # filtering here beats a list of row values, which SQLite scans per row.
-    wanted = set(pairs)
-    firsts = sorted({p[0] for p in pairs})
-    return [row for row in select_in(cursor, select, first, firsts) if row[:2] in wanted]
+    return read_all(cursor, [Read(select, columns, pairs)])[0]
 
 
 def update_rows(
@@ -130,15 +288,12 @@ def update_rows(
     if not rows:
         return
     if connection.vendor == "postgresql":
-        # A staging table with the updated columns' own types, then one join.
-        stage = f"_stage_{table}"
-        listed = ", ".join(["id", *columns])
-        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-        cursor.execute(f"CREATE TEMP TABLE {stage} AS SELECT {listed} FROM {table} WITH NO DATA")
-        insert_rows(cursor, stage, ["id", *columns], rows)
+        # The rows as a relation with the updated columns' own types, then one join.
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
-        cursor.execute(f"UPDATE {table} AS t SET {assignments} FROM {stage} AS s WHERE t.id = s.id")
-        drop_stage(cursor, stage)
+        with staged(cursor, "s", ("id", *columns), rows, like=table) as (source, params):
+            cursor.execute(
+                f"UPDATE {table} AS t SET {assignments} FROM {source} WHERE t.id = s.id", params
+            )
         return
     sets = ", ".join(f"{c} = ?" for c in columns)
     cursor.executemany(f"UPDATE {table} SET {sets} WHERE id = ?", [(*r[1:], r[0]) for r in rows])
@@ -179,6 +334,46 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
         cursor.execute(
             f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk
         )
+
+
+@contextmanager
+def staged(
+    cursor: Any,
+    name: str,
+    columns: Sequence[str],
+    rows: Sequence[Sequence[Any]],
+    *,
+    definition: str | None = None,
+    like: str | None = None,
+) -> Iterator[tuple[str, tuple[Any, ...]]]:
+    """PostgreSQL: ``rows`` as a relation called ``name``, for the block's statements.
+
+    Yields the FROM item and its parameters. Column types come from
+    ``definition`` (SQL column definitions, in ``columns`` order) or from
+    table ``like``'s own columns. A small batch is one JSON parameter
+    (``json_to_recordset``); a large one a temporary table filled by ``COPY``
+    and dropped after the block.
+    """
+    if (definition is None) == (like is None):
+        raise ValueError("staged() takes one of definition= and like=")
+    if _in_statements(len(rows)):
+        document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+        if like is not None:
+            yield f"json_populate_recordset(NULL::{like}, %s::json) AS {name}", (document,)
+        else:
+            yield f"json_to_recordset(%s::json) AS {name}({definition})", (document,)
+        return
+    stage = f"_stage_{like or name}"
+    if like is not None:
+        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
+        cursor.execute(
+            f"CREATE TEMP TABLE {stage} AS SELECT {', '.join(columns)} FROM {like} WITH NO DATA"
+        )
+    else:
+        create_stage(cursor, stage, str(definition))
+    insert_rows(cursor, stage, columns, rows)
+    yield f"{stage} AS {name}", ()
+    drop_stage(cursor, stage)
 
 
 def create_stage(cursor: Any, name: str, columns_sql: str) -> None:

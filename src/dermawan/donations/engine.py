@@ -105,7 +105,8 @@ class Engine:
 
     def apply(self, events: list[OrderEvent]) -> BatchOutcome:
         try:
-            with transaction.atomic():
+            # A small batch on PostgreSQL waits only for the reads (core.bulk).
+            with transaction.atomic(), bulk.pipelined(len(events)):
                 return _Batch(self, events).run()
         except BaseException:
             self.accounts.forget()  # accounts it created were rolled back
@@ -136,19 +137,28 @@ class _Batch:
         # the batch's orders before reading them; a line is in one order.
         bulk.lock_keys(self.cursor, ORDER_LOCKS, {e.order_id for e in self.events})
         ids = list({e.event_id for e in self.events})
-        for event_id, fp in bulk.select_in(
-            self.cursor, "SELECT event_id, fingerprint FROM donations_event WHERE", "event_id", ids
-        ):
-            self.known[event_id] = fp
         keys = list({e.line_key for e in self.events})
-        select_lines = (
-            f"SELECT order_id, line_id, {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE"
+        known = bulk.Read(
+            "SELECT event_id, fingerprint FROM donations_event WHERE", ("event_id",), ids
         )
-        for row in bulk.select_pairs_in(self.cursor, select_lines, ("order_id", "line_id"), keys):
+        lines = bulk.Read(
+            f"SELECT order_id, line_id, {', '.join(LINE_COLUMNS)} FROM donations_orderline WHERE",
+            ("order_id", "line_id"),
+            keys,
+        )
+        # A small batch sends all its reads together (one round trip in its
+        # pipeline, core.bulk), so it probes parked events on all its lines.
+        small = bulk.is_small(len(ids))
+        parked = self.parked_reads(ids, keys) if small else []
+        known_rows, line_rows, *parked_rows = bulk.read_all(self.cursor, [known, lines, *parked])
+        for event_id, fp in known_rows:
+            self.known[event_id] = fp
+        for row in line_rows:
             line = Line.from_row(row[2:])
             self.lines[(line.order_id, line.line_id)] = line
         unpaid = {key for key in keys if key not in self.lines}
-        for row in self.parked_rows(ids, unpaid):
+        rows = self.parked_by_arrival(*parked_rows) if small else self.parked_rows(ids, unpaid)
+        for row in rows:
             (row_id, event_id, fp, kind, order_id, line_id, at, merchant_id, product_id,
              currency, refund, run_id, source_line) = row  # fmt: skip
             self.known[event_id] = fp
@@ -158,6 +168,26 @@ class _Batch:
                     None, None, None, refund, None, None, None, fp, source_line,
                 )  # fmt: skip
                 self.waiting[(order_id, line_id)].append(_Parked(event, None, row_id, run_id))
+
+    def parked_reads(self, ids: list[str], keys: list[tuple[str, str]]) -> list[bulk.Read]:
+        """Stored parked events with one of ``ids``, and those on one of the lines ``keys``."""
+        select = f"SELECT id, {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent WHERE"
+        return [
+            bulk.Read(select, ("event_id",), ids),
+            bulk.Read(
+                f"SELECT order_id, line_id, id, {', '.join(PARKED_COLUMNS)}"
+                " FROM donations_parkedevent WHERE",
+                ("order_id", "line_id"),
+                sorted(keys),
+            ),
+        ]
+
+    @staticmethod
+    def parked_by_arrival(
+        by_id: list[tuple[Any, ...]], by_line: list[tuple[Any, ...]]
+    ) -> list[tuple[Any, ...]]:
+        rows = {r[0]: r for r in by_id + [r[2:] for r in by_line]}.values()
+        return sorted(rows, key=lambda r: r[0])  # by id: arrival order
 
     def parked_rows(self, ids: list[str], unpaid: set[tuple[str, str]]) -> list[tuple[Any, ...]]:
         """Stored parked events with one of ``ids`` or on an ``unpaid`` line, by arrival."""
@@ -171,17 +201,10 @@ class _Batch:
             self.cursor.execute(select)
             wanted = set(ids)
             rows = [r for r in self.cursor.fetchall() if r[1] in wanted or r[4:6] in unpaid]
-        else:
-            by_id = bulk.select_in(self.cursor, f"{select} WHERE", "event_id", ids)
-            by_line = bulk.select_pairs_in(
-                self.cursor,
-                f"SELECT order_id, line_id, id, {', '.join(PARKED_COLUMNS)}"
-                " FROM donations_parkedevent WHERE",
-                ("order_id", "line_id"),
-                sorted(unpaid),
-            )
-            rows = list({r[0]: r for r in by_id + [r[2:] for r in by_line]}.values())
-        return sorted(rows, key=lambda r: r[0])  # by id: arrival order
+            return sorted(rows, key=lambda r: r[0])  # by id: arrival order
+        return self.parked_by_arrival(
+            *bulk.read_all(self.cursor, self.parked_reads(ids, sorted(unpaid)))
+        )
 
     # 2. decide -------------------------------------------------------------
 
@@ -280,11 +303,15 @@ class _Batch:
             for line in self.lines.values()
             if line.changed and line.id is not None
         ]
-        for line, line_id in zip(
-            self.new_lines,
-            bulk.allocate_ids(cursor, "donations_orderline", len(self.new_lines)),
-            strict=True,
-        ):
+        ids = bulk.allocate_many(
+            cursor,
+            {
+                "donations_orderline": len(self.new_lines),
+                "donations_event": len(self.applied),
+                "ledger_transaction": len(self.effects),  # one per effect (entries())
+            },
+        )
+        for line, line_id in zip(self.new_lines, ids["donations_orderline"], strict=True):
             line.id = line_id
         bulk.insert_rows(
             cursor,
@@ -298,7 +325,7 @@ class _Batch:
             ("refunded_minor", "reversed_minor", "status"),
             changed,
         )
-        event_ids = bulk.allocate_ids(cursor, "donations_event", len(self.applied))
+        event_ids = ids["donations_event"]
         bulk.insert_rows(
             cursor,
             "donations_event",
@@ -321,7 +348,7 @@ class _Batch:
                 for e in self.parked_now.values()
             ],
         )  # fmt: skip
-        post(cursor, self.engine.accounts, self.entries(event_ids))
+        post(cursor, self.engine.accounts, self.entries(event_ids), ids["ledger_transaction"])
         self.write_rollups()
         hooks.run_after_write(cursor, self.effects, self.applied)
 

@@ -1,10 +1,12 @@
-"""Posting transactions: staged in bulk, then written by a few set-based statements.
+"""Posting transactions: the batch's entries, written by set-based SQL.
 
-Every entry is a transfer between two accounts of one currency. The batch's
-entries are copied into a staging table once; SQL then writes the
-transactions, two postings each (debit +amount, credit -amount, summing to
-zero), and moves the stored balances, all in the caller's database
-transaction. Balances are updated in account-id order, one fixed lock order,
+Every entry is a transfer between two accounts of one currency. SQL writes
+the transactions, two postings each (debit +amount, credit -amount, summing
+to zero), and moves the stored balances, all in the caller's database
+transaction. On PostgreSQL that is one statement over the entries as a
+relation (core.bulk.staged: one JSON parameter for a small batch, a staging
+table filled by COPY for a large one); on SQLite a staging table and three
+statements. Balances are updated in account-id order, one fixed lock order,
 so concurrent writers on PostgreSQL cannot deadlock.
 """
 
@@ -15,11 +17,41 @@ from typing import Any, NamedTuple
 from dermawan.core import bulk
 from dermawan.ledger.accounts import AccountBook, AccountKey
 
-STAGE = "ledger_entry_stage"
-STAGE_COLUMNS = (
+STAGE = "ledger_entry_stage"  # SQLite's
+ENTRY_COLUMNS = (
     "id", "kind", "currency", "order_line_id", "event_row_id", "occurred_at_us",
     "debit_id", "credit_id", "amount_minor",
 )  # fmt: skip
+ENTRY_TYPES = (
+    "id bigint, kind varchar(20), currency varchar(3), order_line_id bigint, "
+    "event_row_id bigint, occurred_at_us bigint, debit_id bigint, credit_id bigint, "
+    "amount_minor bigint"
+)
+# One statement: the transactions, their two postings each, and the balances
+# they move, all read from the batch's entries (``{entries}``, a FROM item).
+# Data-modifying CTEs run in one snapshot and each row is written once.
+POST_SQL = (
+    "WITH entry AS MATERIALIZED (SELECT * FROM {entries}), "
+    "written AS ("
+    " INSERT INTO ledger_transaction "
+    " (id, kind, currency, order_line_id, event_row_id, occurred_at_us) "
+    " SELECT id, kind, currency, order_line_id, event_row_id, occurred_at_us FROM entry "
+    " ORDER BY id), "
+    "posted AS ("
+    " INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
+    " SELECT transaction_id, account_id, amount_minor FROM ("
+    "  SELECT id AS transaction_id, 0 AS leg, debit_id AS account_id, amount_minor FROM entry"
+    "  UNION ALL SELECT id, 1, credit_id, -amount_minor FROM entry"
+    " ) legs ORDER BY transaction_id, leg) "
+    "UPDATE ledger_account SET balance_minor = balance_minor + moves.amount_minor "
+    "FROM ("
+    " SELECT account_id, sum(amount_minor) AS amount_minor FROM ("
+    "  SELECT debit_id AS account_id, amount_minor FROM entry"
+    "  UNION ALL SELECT credit_id, -amount_minor FROM entry"
+    " ) legs GROUP BY account_id ORDER BY account_id"
+    ") moves "
+    "WHERE ledger_account.id = moves.account_id AND moves.amount_minor <> 0"
+)
 
 
 class Entry(NamedTuple):
@@ -33,28 +65,28 @@ class Entry(NamedTuple):
     amount_minor: int
 
 
-def post(cursor: Any, accounts: AccountBook, entries: list[Entry]) -> None:
+def post(
+    cursor: Any, accounts: AccountBook, entries: list[Entry], ids: list[int] | None = None
+) -> None:
+    """Write ``entries`` as transactions (with ``ids``, when the caller reserved them)."""
     if not entries:
         return
-    ids = accounts.resolve(cursor, {e.debit for e in entries} | {e.credit for e in entries})
-    transaction_ids = bulk.allocate_ids(cursor, "ledger_transaction", len(entries))
-    bulk.create_stage(
-        cursor,
-        STAGE,
-        "id bigint, kind varchar(20), currency varchar(3), order_line_id bigint, "
-        "event_row_id bigint, occurred_at_us bigint, debit_id bigint, credit_id bigint, "
-        "amount_minor bigint",
-    )
-    bulk.insert_rows(
-        cursor,
-        STAGE,
-        STAGE_COLUMNS,
-        [
-            (tid, e.kind, e.currency, e.order_line_id, e.event_row_id, e.occurred_at_us,
-             ids[e.debit], ids[e.credit], e.amount_minor)
-            for tid, e in zip(transaction_ids, entries, strict=True)
-        ],
-    )  # fmt: skip
+    accounts_of = accounts.resolve(cursor, {e.debit for e in entries} | {e.credit for e in entries})
+    if ids is None:
+        ids = bulk.allocate_ids(cursor, "ledger_transaction", len(entries))
+    rows = [
+        (tid, e.kind, e.currency, e.order_line_id, e.event_row_id, e.occurred_at_us,
+         accounts_of[e.debit], accounts_of[e.credit], e.amount_minor)
+        for tid, e in zip(ids, entries, strict=True)
+    ]  # fmt: skip
+    if bulk.vendor() == "postgresql":
+        staged = bulk.staged(cursor, "ledger_entry", ENTRY_COLUMNS, rows, definition=ENTRY_TYPES)
+        with staged as (source, params):
+            cursor.execute(POST_SQL.format(entries=source), params)
+        return
+    # SQLite runs no data-modifying CTE: a staging table, then three statements.
+    bulk.create_stage(cursor, STAGE, ENTRY_TYPES)
+    bulk.insert_rows(cursor, STAGE, ENTRY_COLUMNS, rows)
     cursor.execute(
         "INSERT INTO ledger_transaction "
         "(id, kind, currency, order_line_id, event_row_id, occurred_at_us) "

@@ -18,14 +18,15 @@ import functools
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
 from dermawan.core import bulk
+from dermawan.core.bulk import Read
 from dermawan.core.instants import EPOCH, ONE_MICROSECOND
 from dermawan.donations.events import OrderEvent
 from dermawan.donations.rules import PLEDGED, Effect, Line
@@ -76,20 +77,32 @@ def leaf_of(
 
 
 def _micros(moment: Any) -> int:
+    if isinstance(moment, str):  # SQLite's driver, read without the ORM
+        moment = datetime.fromisoformat(moment)
+    if moment.tzinfo is None:  # Django keeps UTC in SQLite
+        moment = moment.replace(tzinfo=UTC)
     return (moment - EPOCH) // ONE_MICROSECOND  # type: ignore[no-any-return]
+
+
+PLEDGE_TERMS = Read(
+    "SELECT id, basis_points, amount_minor, currency, max_per_line_minor, valid_from, valid_to "
+    "FROM catalog_pledge WHERE",
+    ("id",),
+    (),
+)
+SALTS = Read("SELECT order_line_id, salt FROM transparency_buyersalt WHERE", ("order_line_id",), ())
+# The ids go in as one JSON array, not as 10^4 bound values: adapting and
+# binding each value cost more than the index lookups themselves.
+EVENT_ROWS = Read("SELECT event_id, id FROM donations_event WHERE", ("event_id",), (), as_json=True)
 
 
 def pledge_terms(pledge_ids: Iterable[str | None]) -> dict[str, PledgeTerms]:
     """The catalog's terms of these pledges, as leaves record them."""
-    from dermawan.catalog.models import Pledge
+    wanted = sorted({p for p in pledge_ids if p is not None})
+    return _terms(bulk.read_all(bulk.raw_cursor(), [PLEDGE_TERMS.among(wanted)])[0])
 
-    wanted = {p for p in pledge_ids if p is not None}
-    if not wanted:
-        return {}
-    rows = Pledge.objects.filter(id__in=wanted).values_list(
-        "id", "basis_points", "amount_minor", "currency", "max_per_line_minor",
-        "valid_from", "valid_to",
-    )  # fmt: skip
+
+def _terms(rows: Iterable[Sequence[Any]]) -> dict[str, PledgeTerms]:
     return {
         pid: PledgeTerms(
             pid, bp, amount, currency, cap, _micros(start), None if end is None else _micros(end)
@@ -99,32 +112,13 @@ def pledge_terms(pledge_ids: Iterable[str | None]) -> dict[str, PledgeTerms]:
 
 
 def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
-    rows = bulk.select_in(
-        cursor, "SELECT order_line_id, salt FROM transparency_buyersalt WHERE", "order_line_id",
-        line_ids,
-    )  # fmt: skip
+    rows = bulk.read_all(cursor, [SALTS.among(line_ids)])[0]
     return {line_id: bytes(salt) for line_id, salt in rows}
 
 
 def event_row_ids(cursor: Any, event_ids: Sequence[str]) -> dict[str, int]:
-    """The row id of each order event, by its event id, in one statement.
-
-    The ids go in as one JSON array, not as 10^4 bound values: adapting and
-    binding each value cost more than the index lookups themselves.
-    """
-    if bulk.vendor() == "postgresql":
-        cursor.execute(
-            "SELECT e.event_id, e.id FROM jsonb_array_elements_text(%s::jsonb) AS w(event_id) "
-            "JOIN donations_event e USING (event_id)",
-            (orjson.dumps(event_ids).decode(),),
-        )
-    else:
-        cursor.execute(
-            "SELECT e.event_id, e.id FROM json_each(?) AS w "
-            "JOIN donations_event e ON e.event_id = w.value",
-            (orjson.dumps(event_ids).decode(),),
-        )
-    return dict(cursor.fetchall())
+    """The row id of each order event, by its event id, in one statement."""
+    return dict(bulk.read_all(cursor, [EVENT_ROWS.among(event_ids)])[0])
 
 
 def record_effects(
@@ -136,19 +130,24 @@ def record_effects(
     if not effects:
         return
     events = [applied[index][0] for _, _, index in effects]
-    event_rows = event_row_ids(cursor, [event.event_id for event in events])
-    # Each pledge's part of the encoding once per batch (the catalog's terms now).
-    pledges = {
-        pledge_id: leaves.pledge_part(terms)
-        for pledge_id, terms in pledge_terms(line.pledge_id for _, line, _ in effects).items()
-    }
     # A line pledged now gets a new salt; older lines have theirs stored.
     opened = [line.id for effect, line, _ in effects if effect.kind == PLEDGED and line.buyer_id]
     new_salts = list(zip(opened, leaves.new_salts(len(opened)), strict=True))
     salts: dict[int | None, bytes] = dict(new_salts)
     older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
-    for line_id, kept in stored_salts(cursor, sorted(i for i in older if i is not None)).items():
-        salts[line_id] = kept
+    # Three independent reads, sent together (one round trip in a pipeline).
+    event_rows, terms, kept = bulk.read_all(
+        cursor,
+        [
+            EVENT_ROWS.among([event.event_id for event in events]),
+            PLEDGE_TERMS.among(sorted({line.pledge_id for _, line, _ in effects} - {None})),
+            SALTS.among(sorted(i for i in older if i is not None)),
+        ],
+    )
+    event_row = dict(event_rows)
+    salts.update((line_id, bytes(salt)) for line_id, salt in kept)
+    # Each pledge's part of the encoding once per batch (the catalog's terms now).
+    pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
     # The hot loop: each line's part of the encoding once, then each effect's.
     effect_part, line_part, buyer_hash = leaves.effect_part, leaves.line_part, leaves.buyer_hash
     no_pledge = leaves.pledge_part(None)
@@ -173,7 +172,7 @@ def record_effects(
         encoded.append(
             effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
         )
-        sources.append((line_pk, event_rows[event_id]))
+        sources.append((line_pk, event_row[event_id]))
     _append(cursor, encoded, sources)
     store.insert(
         cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts

@@ -115,19 +115,13 @@ def insert(
     types: Sequence[str],
     rows: Iterable[Sequence[Any]],
 ) -> None:
-    """Insert the log's rows in bulk: on PostgreSQL a binary ``COPY``.
+    """Insert the log's rows in bulk: on PostgreSQL a large batch by binary ``COPY``.
 
     The log's rows are mostly hashes and leaf bytes; text ``COPY`` would
     hex-escape every one of them, and measured twice as slow here.
     ``types`` are PostgreSQL type names, one per column.
     """
-    if connection.vendor != "postgresql":
-        bulk.insert_rows(cursor, table, columns, rows)
-        return
-    with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)") as copy:
-        copy.set_types(list(types))
-        for row in rows:
-            copy.write_row(row)
+    bulk.insert_rows(cursor, table, columns, rows, types)
 
 
 def append(cursor: Any, leaves: Sequence[bytes]) -> Appended:

@@ -1,0 +1,191 @@
+"""Probe: the fixed cost of one small API engine batch (statements and milliseconds).
+
+Applies batches of 1 and of 16 events the way ``POST /api/v1/events`` does
+(one group under the API's write lock: its ingest run, the engine, every
+hook, the commit) in this process, on a fresh database with the simulated
+catalog, and prints per batch size the statements sent (``COPY`` counts
+one, ``executemany`` one per row unless pipelined) and the median and p90
+milliseconds. The figure that bounds single requests on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import statistics
+import time
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from common import dermawan, fresh_database, simulate
+
+_counts = {"statements": 0, "trips": 0}
+_trace: list[str] | None = None  # the statements of one batch, when asked
+
+
+def _count_statements() -> None:
+    """Count, at the driver, the statements sent and the round trips waited for.
+
+    A statement sent in pipeline mode costs a round trip only when a result
+    is read (or the pipeline ends) after it; outside it, every statement does.
+    ``executemany`` is one statement (psycopg pipelines its rows).
+    """
+    from contextlib import contextmanager
+
+    from django.db import connection
+
+    connection.ensure_connection()
+    raw = connection.connection
+    if connection.vendor != "postgresql":
+        return
+    base = raw.cursor_factory
+    state = {"pending": False}
+
+    def sent(text: Any) -> None:
+        _counts["statements"] += 1
+        if raw.pgconn.pipeline_status:
+            state["pending"] = True
+        else:
+            _counts["trips"] += 1
+        if _trace is not None:
+            _trace.append(" ".join(str(text).split())[:150])
+
+    def waited() -> None:
+        if state["pending"]:
+            _counts["trips"] += 1
+            state["pending"] = False
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, params: Any = None, **kw: Any) -> Any:
+            sent(query)
+            return super().execute(query, params, **kw)
+
+        def executemany(self, query: Any, params_seq: Any, **kw: Any) -> Any:
+            sent(query)
+            return super().executemany(query, params_seq, **kw)
+
+        def copy(self, statement: Any, params: Any = None, **kw: Any) -> Any:
+            sent(statement)
+            return super().copy(statement, params, **kw)
+
+        def fetchone(self) -> Any:
+            waited()
+            return super().fetchone()
+
+        def fetchall(self) -> Any:
+            waited()
+            return super().fetchall()
+
+        def fetchmany(self, size: int = 0) -> Any:
+            waited()
+            return super().fetchmany(size)
+
+    pipeline = raw.pipeline
+
+    @contextmanager
+    def counted_pipeline() -> Any:
+        with pipeline() as p:
+            yield p
+            waited()
+
+    raw.cursor_factory = Counting
+    raw.pipeline = counted_pipeline  # type: ignore[method-assign]
+
+
+def probe(
+    url: str,
+    events_file: Path,
+    sizes: list[int],
+    rounds: int,
+    trace: bool = False,
+    profile: bool = False,
+) -> dict[str, Any]:
+    global _trace
+    os.environ["DERMAWAN_DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")
+    import django
+
+    django.setup()
+    from django.db import connection
+
+    from dermawan.api import event_batches, write_lock
+    from dermawan.donations.events import read_event
+
+    _count_statements()
+    lines = [line for line in events_file.read_bytes().splitlines() if line.strip()]
+    events = [read_event(orjson.loads(line), i) for i, line in enumerate(lines, 1)]
+    position = 0
+    figures: dict[str, Any] = {}
+    # Warm up: the pledge book, account ids, statement plans.
+    for size in [*sizes, *sizes]:
+        with write_lock.exclusive():
+            event_batches._apply_group([events[position : position + size]])
+        position += size
+    profiler = cProfile.Profile() if profile else None
+    for size in sizes:
+        times, statements, trips, cpu = [], [], [], []
+        for round_ in range(rounds):
+            _trace = [] if trace and round_ == rounds - 1 else None
+            batch = events[position : position + size]
+            position += size
+            before, trips_before = _counts["statements"], _counts["trips"]
+            started, cpu_started = time.perf_counter(), time.process_time()
+            if profiler is not None:
+                profiler.enable()
+            with write_lock.exclusive():
+                event_batches._apply_group([batch])
+            if profiler is not None:
+                profiler.disable()
+            times.append((time.perf_counter() - started) * 1000)
+            cpu.append((time.process_time() - cpu_started) * 1000)
+            statements.append(_counts["statements"] - before + 1)  # + the commit
+            trips.append(_counts["trips"] - trips_before + 1)
+        for statement in _trace or ():
+            print(f"    {statement}")
+        _trace = None
+        times.sort()
+        p90 = times[int(len(times) * 0.9)]
+        figures[str(size)] = {
+            "statements": statistics.median(statements),
+            "round_trips": statistics.median(trips),
+            "median_ms": round(statistics.median(times), 2),
+            "p90_ms": round(p90, 2),
+            "cpu_ms": round(statistics.median(cpu), 2),
+        }
+        print(
+            f"  {connection.vendor:10s} {size:3d} events/batch: "
+            f"{statistics.median(statements):5.0f} statements, "
+            f"{statistics.median(trips):4.0f} round trips, "
+            f"median {statistics.median(times):6.2f} ms, p90 {p90:6.2f} ms, "
+            f"this process's CPU {statistics.median(cpu):5.2f} ms"
+        )
+    if profiler is not None:
+        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+    return figures
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="postgresql", choices=("postgresql", "sqlite"))
+    parser.add_argument("--rounds", type=int, default=200, help="batches per size")
+    parser.add_argument("--sizes", default="1,16")
+    parser.add_argument("--trace", action="store_true", help="print one batch's statements")
+    parser.add_argument("--profile", action="store_true", help="profile the batches (cProfile)")
+    parser.add_argument("--seed", type=int, default=1111)
+    parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    total = 20_000
+    data = simulate(total, args.seed, args.workdir / f"sim-{total}-{args.seed}")
+    with fresh_database(args.database, args.workdir) as url:
+        dermawan(url, "load-catalog", str(data / "catalog.json"))
+        print(f"load average {os.getloadavg()[0]:.1f}")
+        probe(url, data / "events.jsonl", sizes, args.rounds, args.trace, args.profile)
+
+
+if __name__ == "__main__":
+    main()

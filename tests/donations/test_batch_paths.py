@@ -1,0 +1,101 @@
+"""The engine's small and large batch paths write the same books (core.bulk.SMALL_BATCH).
+
+On PostgreSQL a small batch carries its rows inside statements and runs in
+pipeline mode; a large one copies them into staging tables. The same story,
+told once per path, must leave the same lines, balances and log.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import connection, transaction
+
+from dermawan.core import bulk
+from dermawan.donations.engine import Engine
+from dermawan.donations.events import read_event
+from dermawan.donations.models import IngestRun
+from dermawan.ledger.checks import check_ledger
+from tests.donations.builders import completed, load_default_catalog, paid, refunded
+
+pytestmark = pytest.mark.django_db(transaction=False)
+
+
+class _Discard(Exception):
+    pass
+
+
+def _story() -> list[list[dict[str, Any]]]:
+    """Batches: lines paid, completed and refunded; one completed before its paid
+    (parked, then applied by a later batch); a duplicate; a rejected refund."""
+    first = [paid(f"p{n}", f"o-{n}", quantity=n) for n in range(1, 6)]
+    first += [completed("c6", "o-6")]  # parked: its paid comes next batch
+    first += [completed("c7", "o-7")]  # parked until the last batch
+    second = [paid("p6", "o-6"), completed("c1", "o-1"), refunded("r2", "o-2", refund_minor=5_000)]
+    third = [paid("p1", "o-1"), refunded("r3", "o-3", refund_minor=999_999), completed("c3", "o-3")]
+    # A batch of one event making two entries and two leaves: pipelined when
+    # the threshold is 1, with sets of more rows than that inside it.
+    alone = [paid("p7", "o-7")]
+    return [first, second, third, alone]
+
+
+def _books() -> dict[str, Any]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT order_id, status, donation_minor, refunded_minor, reversed_minor"
+            " FROM donations_orderline ORDER BY order_id"
+        )
+        lines = cursor.fetchall()
+        cursor.execute(
+            "SELECT kind, owner_id, currency, balance_minor FROM ledger_account"
+            " ORDER BY kind, owner_id, currency"
+        )
+        balances = cursor.fetchall()
+        cursor.execute("SELECT kind, count(*) FROM ledger_transaction GROUP BY kind ORDER BY kind")
+        transactions = cursor.fetchall()
+        cursor.execute("SELECT count(*) FROM transparency_entry")
+        leaves = cursor.fetchone()[0]
+        cursor.execute("SELECT count(*) FROM donations_parkedevent")
+        parked = cursor.fetchone()[0]
+    return {
+        "lines": [tuple(row) for row in lines],
+        "balances": [tuple(row) for row in balances],
+        "transactions": [tuple(row) for row in transactions],
+        "leaves": leaves,
+        "parked": parked,
+        "check": check_ledger(),
+    }
+
+
+def _tell(
+    threshold: int, monkeypatch: pytest.MonkeyPatch
+) -> tuple[list[list[str]], dict[str, Any]]:
+    monkeypatch.setattr(bulk, "SMALL_BATCH", threshold)
+    statuses: list[list[str]] = []
+    books: dict[str, Any] = {}
+    try:
+        with transaction.atomic():
+            run = IngestRun.objects.create(source="test")
+            engine = Engine(run.pk)
+            for number, batch in enumerate(_story()):
+                events = [read_event(r, number * 100 + i) for i, r in enumerate(batch, 1)]
+                statuses.append(engine.apply(events).statuses)
+            books = _books()
+            raise _Discard
+    except _Discard:
+        pass
+    return statuses, books
+
+
+def test_small_and_large_batches_write_the_same_books(monkeypatch: pytest.MonkeyPatch) -> None:
+    load_default_catalog()
+    # 0: every set large (COPY, staging tables); 1: one-event batches pipelined,
+    # with sets of more rows inside them; the default: every batch here small.
+    told = {threshold: _tell(threshold, monkeypatch) for threshold in (0, 1, 1_000)}
+    statuses, books = told[1_000]
+    assert statuses[0][-1] == "parked" and statuses[1][0] == "applied"
+    assert books["check"]["ok"]
+    assert books["transactions"] and books["leaves"] > 0
+    for threshold in (0, 1):
+        assert told[threshold] == (statuses, books), threshold
