@@ -21,7 +21,7 @@ from dermawan.donations.engine import STATUSES, BatchOutcome, Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
 from dermawan.donations.pledges import PledgeBook
 from dermawan.streaming.leases import Leases, LostLease
-from dermawan.streaming.messages import DecodedBatch, Delivery, decode
+from dermawan.streaming.messages import DecodedBatch, Parcel, decode
 from dermawan.streaming.models import StreamReject
 
 
@@ -91,11 +91,11 @@ class Applier:
         self.run.save(update_fields=["counts"])
         return self.leases.rebalance()
 
-    def apply_messages(self, deliveries: list[Delivery]) -> Any:
+    def apply_messages(self, messages: Parcel) -> Any:
         """Decode and apply a batch of messages; what the worker reports of it."""
         from dermawan.streaming.db_process import BatchResult
 
-        batch = decode(deliveries)
+        batch = decode(messages)
         outcome = self.apply(batch)
         return BatchResult(status_counts(outcome), len(batch.refused), dict(self.counts))
 
@@ -110,9 +110,9 @@ class Applier:
             # Accounts created in the rolled-back transaction are gone.
             self.engine.accounts.forget()
             raise
-        self.counts["read"] += len(batch.deliveries)
+        self.counts["read"] += len(batch.messages)
         self.counts["batches"] += 1
-        self.counts["redelivered"] += sum(1 for d in batch.deliveries if d.delivered > 1)
+        self.counts["redelivered"] += sum(1 for n in batch.messages.delivered if n > 1)
         self.counts["applied"] += outcome.applied
         self.counts["duplicates"] += outcome.duplicates
         self.counts["rejected"] += len(outcome.rejected) + len(batch.refused)
@@ -122,28 +122,27 @@ class Applier:
     def _record_rejects(self, batch: DecodedBatch, outcome: BatchOutcome) -> None:
         rows: list[StreamReject] = []
 
-        def add(rejection: Rejection, delivery: Delivery | None) -> None:
+        messages = batch.messages
+
+        def add(rejection: Rejection, index: int | None) -> None:
             rows.append(
                 StreamReject(
                     stream=self.stream,
                     sequence=rejection.line,
                     event_id=rejection.event_id or "",
-                    subject=delivery.subject if delivery else "",
+                    subject="" if index is None else messages.subjects[index],
                     reason=rejection.reason,
                     message=rejection.message,
-                    payload=delivery.data if delivery else b"",
+                    payload=b"" if index is None else messages.data[index],
                     run_id=self.engine.run_id if self.engine else 0,
                 )
             )
 
         for rejection, index in batch.refused:
-            add(rejection, batch.deliveries[index])
+            add(rejection, index)
         for rejection in outcome.rejected:
-            # An event parked by an earlier batch has no delivery in this one.
-            delivery = (
-                None if rejection.index is None else batch.deliveries[batch.origin[rejection.index]]
-            )
-            add(rejection, delivery)
+            # An event parked by an earlier batch has no message in this one.
+            add(rejection, None if rejection.index is None else batch.origin[rejection.index])
         if rows:
             # A redelivered message is refused again: one row per message.
             StreamReject.objects.bulk_create(rows, ignore_conflicts=True)

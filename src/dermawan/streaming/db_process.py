@@ -112,16 +112,16 @@ def call(method: str, *args: Any) -> Any:
     return _applier.call(method, *args)
 
 
-def _apply(epoch: int, deliveries: list[Any]) -> BatchResult:
+def _apply(epoch: int, messages: Any) -> BatchResult:
     # Imported here: this module loads before django.setup() in the child.
     from dermawan.streaming.applier import PassingFailure, Skipped
     from dermawan.streaming.leases import LostLease
 
     global _broken_epoch
     if epoch <= _broken_epoch:
-        raise Skipped(f"an earlier batch failed; {len(deliveries):,} messages given back unread")
+        raise Skipped(f"an earlier batch failed; {len(messages):,} messages given back unread")
     try:
-        result: BatchResult = _applier.call("apply_messages", deliveries)
+        result: BatchResult = _applier.call("apply_messages", messages)
     except LostLease:
         raise  # only this batch's partitions are gone; the others go on
     except BaseException:

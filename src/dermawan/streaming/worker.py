@@ -38,7 +38,7 @@ from dermawan.streaming import db_process, metrics
 from dermawan.streaming.applier import PassingFailure, Skipped
 from dermawan.streaming.db_process import BatchResult, DatabaseSide, Housekept
 from dermawan.streaming.leases import LostLease
-from dermawan.streaming.messages import Delivery
+from dermawan.streaming.messages import Delivery, pack
 from dermawan.streaming.partitioning import parse_partitions, subject_prefix
 from dermawan.streaming.puller import Puller
 from dermawan.streaming.streams import (
@@ -261,7 +261,7 @@ class Worker:
         return deliveries
 
     def submit(self, batch: list[Delivery]) -> InFlight:
-        applying = asyncio.ensure_future(self.db("apply", self.epoch, batch))
+        applying = asyncio.ensure_future(self.db("apply", self.epoch, pack(batch)))
         return InFlight(batch, applying, time.monotonic())
 
     async def settle(self, in_flight: deque[InFlight]) -> None:
