@@ -99,3 +99,16 @@ def test_small_and_large_batches_write_the_same_books(monkeypatch: pytest.Monkey
     assert books["transactions"] and books["leaves"] > 0
     for threshold in (0, 1):
         assert told[threshold] == (statuses, books), threshold
+
+
+def test_in_a_pipeline_each_statement_reads_its_own_result() -> None:
+    """psycopg hands a pipeline's results to the cursor that sent them, in order:
+    a reused cursor could be given an earlier statement's result for its query."""
+    if connection.vendor != "postgresql":
+        pytest.skip("pipeline mode is PostgreSQL's")
+    with transaction.atomic(), bulk.pipelined(1):
+        cursor = bulk.raw_cursor()
+        cursor.executemany("SELECT %s", [(1,), (2,)])  # results nobody reads
+        cursor.execute("SELECT 3")
+        assert cursor.fetchall() == [(3,)]
+        assert bulk.read_all(cursor, [bulk.Read("SELECT 4 WHERE", ("4",), [4])]) == [[(4,)]]

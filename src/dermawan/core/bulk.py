@@ -39,7 +39,37 @@ def vendor() -> str:
 def raw_cursor() -> Any:
     """The driver's own cursor on Django's connection (same transaction)."""
     connection.ensure_connection()
+    if _in_pipeline():
+        return _CursorPerStatement(connection.connection)
     return connection.connection.cursor()
+
+
+class _CursorPerStatement:
+    """A cursor for pipeline mode: each statement runs on a fresh driver cursor.
+
+    In a pipeline, results come back in order when something is read, and
+    psycopg hands each to the cursor that sent it: a cursor reused while an
+    earlier statement's result is still on its way may be given that result
+    in place of its query's. One driver cursor per statement cannot mix them.
+    """
+
+    def __init__(self, driver: Any) -> None:
+        self.connection = driver
+        self._last = driver.cursor()
+
+    def _fresh(self) -> Any:
+        self._last = self.connection.cursor()
+        return self._last
+
+    def execute(self, query: Any, params: Any = None) -> _CursorPerStatement:
+        self._fresh().execute(query, params)
+        return self
+
+    def executemany(self, query: Any, params_seq: Any) -> None:
+        self._fresh().executemany(query, params_seq)
+
+    def __getattr__(self, name: str) -> Any:  # fetchone, fetchall, rowcount, copy, ...
+        return getattr(self._last, name)
 
 
 # The one threshold between the small and the large path (module docstring).
@@ -258,7 +288,9 @@ def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
         if not read.values:
             sent.append(None)
             continue
-        own = cursor if all(c is None for c in sent) else cursor.connection.cursor()
+        # In a pipeline each read has a cursor of its own (see _CursorPerStatement).
+        first = all(c is None for c in sent) and not _in_pipeline()
+        own = cursor if first else cursor.connection.cursor()
         own.execute(*read.postgresql())
         sent.append(own)
     return [[] if own is None else list(own.fetchall()) for own in sent]
