@@ -174,6 +174,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=200, help="batches per size")
     parser.add_argument("--sizes", default="1,16")
     parser.add_argument("--trace", action="store_true", help="print one batch's statements")
+    parser.add_argument("--small-batch", type=int, help="override core.bulk.SMALL_BATCH")
     parser.add_argument("--profile", action="store_true", help="profile the batches (cProfile)")
     parser.add_argument("--seed", type=int, default=1111)
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
@@ -184,6 +185,10 @@ def main() -> None:
     with fresh_database(args.database, args.workdir) as url:
         dermawan(url, "load-catalog", str(data / "catalog.json"))
         print(f"load average {os.getloadavg()[0]:.1f}")
+        if args.small_batch is not None:
+            from dermawan.core import bulk
+
+            bulk.SMALL_BATCH = args.small_batch
         probe(url, data / "events.jsonl", sizes, args.rounds, args.trace, args.profile)
 
 
