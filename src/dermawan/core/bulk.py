@@ -7,13 +7,14 @@ The hot path talks to the DB-API cursor directly: SQLite gets ``executemany``
 PostgreSQL has two sizes of batch, split at ``SMALL_BATCH`` rows (decision
 0030). A large set of rows goes through ``COPY``, into its table or into a
 temporary staging table that one set-based statement then reads. A small
-set travels inside the statement instead (``executemany``, or one JSON
-document read by ``json_to_recordset``), and a small batch runs in psycopg's
-pipeline mode (``pipelined``): statements whose results nobody reads are sent
-without waiting, so a batch pays a loopback round trip only per read.
-``COPY`` cannot run in a pipeline, and a staging table costs four statements
-of catalog churn; array and JSON parameters cost time per row that ``COPY``
-does not, so above the threshold ``COPY`` wins.
+set travels inside its statement as one JSON document
+(``json_populate_recordset`` in the table's own types, or
+``json_to_recordset``), and a small batch runs in psycopg's pipeline mode
+(``pipelined``): statements whose results nobody reads are sent without
+waiting, so a batch pays a loopback round trip only per read. ``COPY``
+cannot run in a pipeline, and a staging table costs four statements of
+catalog churn; a JSON document costs time per row that ``COPY`` does not,
+so above the threshold ``COPY`` wins.
 """
 
 from __future__ import annotations
@@ -208,9 +209,12 @@ def insert_rows(
     if connection.vendor == "postgresql":
         small, rows = _small_or_all(rows)
         if small is not None:
-            if small:  # psycopg pipelines executemany: one round trip
-                marks = ", ".join(["%s"] * len(columns))
-                cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", small)
+            if small:  # one statement, the rows one JSON document in the table's own types
+                cursor.execute(
+                    f"INSERT INTO {table} ({listed}) SELECT {listed} "
+                    f"FROM json_populate_recordset(NULL::{table}, %s::json)",
+                    (_document(columns, small),),
+                )
             return
         binary = " (FORMAT BINARY)" if types else ""
         with cursor.copy(f"COPY {table} ({listed}) FROM STDIN{binary}") as copy:
@@ -221,6 +225,18 @@ def insert_rows(
         return
     marks = ", ".join("?" * len(columns))
     cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
+
+
+def _document(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """Rows as one JSON array of objects, read back by ``json_populate_recordset``
+    (bytes as bytea's hex text)."""
+
+    def value(value: Any) -> Any:
+        return "\\x" + value.hex() if isinstance(value, bytes) else value
+
+    return orjson.dumps(
+        [{c: value(v) for c, v in zip(columns, row, strict=True)} for row in rows]
+    ).decode()
 
 
 @dataclass(frozen=True)
@@ -347,14 +363,21 @@ def add_to_rows(
     """
     if not rows:
         return
-    mark = "%s" if vendor() == "postgresql" else "?"
     columns = (*keys, *figures)
-    additions = ", ".join(f"{f} = {table}.{f} + excluded.{f}" for f in figures)
-    cursor.executemany(
-        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({', '.join([mark] * len(columns))})"
-        f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {additions}",
-        [(*key, *values) for key, values in sorted(rows.items())],
+    listed = ", ".join(columns)
+    upsert = f" ON CONFLICT ({', '.join(keys)}) DO UPDATE SET " + ", ".join(
+        f"{f} = {table}.{f} + excluded.{f}" for f in figures
     )
+    ordered = [(*key, *values) for key, values in sorted(rows.items())]
+    if vendor() == "postgresql":  # the rows as one JSON document, read in its order
+        cursor.execute(
+            f"INSERT INTO {table} ({listed}) SELECT {listed} "
+            f"FROM json_populate_recordset(NULL::{table}, %s::json){upsert}",
+            (_document(columns, ordered),),
+        )
+        return
+    marks = ", ".join("?" * len(columns))
+    cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks}){upsert}", ordered)
 
 
 def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> None:
@@ -391,7 +414,7 @@ def staged(
     if (definition is None) == (like is None):
         raise ValueError("staged() takes one of definition= and like=")
     if _in_statements(len(rows)):
-        document = orjson.dumps([dict(zip(columns, row, strict=True)) for row in rows]).decode()
+        document = _document(columns, rows)
         if like is not None:
             yield f"json_populate_recordset(NULL::{like}, %s::json) AS {name}", (document,)
         else:
