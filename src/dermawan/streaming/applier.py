@@ -21,7 +21,7 @@ from dermawan.donations.engine import STATUSES, BatchOutcome, Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
 from dermawan.donations.pledges import PledgeBook
 from dermawan.streaming.leases import Leases, LostLease
-from dermawan.streaming.messages import DecodedBatch, Parcel, decode
+from dermawan.streaming.messages import DecodedBatch
 from dermawan.streaming.models import StreamReject
 
 
@@ -91,11 +91,10 @@ class Applier:
         self.run.save(update_fields=["counts"])
         return self.leases.rebalance()
 
-    def apply_messages(self, messages: Parcel) -> Any:
-        """Decode and apply a batch of messages; what the worker reports of it."""
+    def apply_decoded(self, batch: DecodedBatch) -> Any:
+        """Apply a decoded batch of messages; what the worker reports of it."""
         from dermawan.streaming.db_process import BatchResult
 
-        batch = decode(messages)
         outcome = self.apply(batch)
         return BatchResult(status_counts(outcome), len(batch.refused), dict(self.counts))
 

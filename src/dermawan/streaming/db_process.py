@@ -1,18 +1,19 @@
 """The worker's database side, in a child process of its own.
 
 On two cores a worker is bound by Python's GIL, not by the database: NATS
-parsing and acknowledgements (the parent's event loop) and decoding, the
-engine and the log (this side) all want the one interpreter. A child process
-gives the engine a core of its own, as ``dermawan ingest`` gives its reader
-one. The parent keeps everything NATS (pulls, acks, redelivery timing); this
-process keeps everything database (leases, decoding, the engine, rejects),
-and only raw messages and small answers cross the pipe.
+parsing and acknowledgements, decoding, the engine and the log all want one
+interpreter. A child process gives the engine an interpreter of its own, as
+``dermawan ingest`` gives its reader one. The parent keeps everything NATS
+(pulls, acks, redelivery timing) and decodes the messages (parsing and the
+spec's checks, as the ingest's reader does); this process keeps everything
+database (leases, the engine, rejects). Decoded batches and small answers
+cross the pipe.
 
 The parent keeps two batches in here (one applying, one queued behind it),
 so the engine never waits for the parent to acknowledge the last batch and
 send the next. Order within a partition needs a failed batch to stop the
 ones queued behind it: each batch carries the parent's epoch, and after a
-failure every batch of that epoch or older is refused unread (``Skipped``);
+failure every batch of that epoch or older is refused unapplied (``Skipped``);
 the parent moves to the next epoch when it has seen the failure. Leases are
 kept here between batches (``housekeep`` when due), as the parent only asks
 when nothing is queued.
@@ -112,16 +113,16 @@ def call(method: str, *args: Any) -> Any:
     return _applier.call(method, *args)
 
 
-def _apply(epoch: int, messages: Any) -> BatchResult:
+def _apply(epoch: int, batch: Any) -> BatchResult:
     # Imported here: this module loads before django.setup() in the child.
     from dermawan.streaming.applier import PassingFailure, Skipped
     from dermawan.streaming.leases import LostLease
 
     global _broken_epoch
     if epoch <= _broken_epoch:
-        raise Skipped(f"an earlier batch failed; {len(messages):,} messages given back unread")
+        raise Skipped(f"an earlier batch failed; {len(batch.messages):,} messages given back")
     try:
-        result: BatchResult = _applier.call("apply_messages", messages)
+        result: BatchResult = _applier.call("apply_decoded", batch)
     except LostLease:
         raise  # only this batch's partitions are gone; the others go on
     except BaseException:

@@ -28,6 +28,7 @@ import socket
 import sys
 import time
 from collections import deque
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +39,7 @@ from dermawan.streaming import db_process, metrics
 from dermawan.streaming.applier import PassingFailure, Skipped
 from dermawan.streaming.db_process import BatchResult, DatabaseSide, Housekept
 from dermawan.streaming.leases import LostLease
-from dermawan.streaming.messages import Delivery, pack
+from dermawan.streaming.messages import Delivery, decode, pack
 from dermawan.streaming.partitioning import parse_partitions, subject_prefix
 from dermawan.streaming.puller import Puller
 from dermawan.streaming.streams import (
@@ -115,6 +116,9 @@ class Worker:
         self.retries = 0
         self.epoch = 0  # moves on after each failed batch (db_process.py)
         self.executor: Any = None  # the database process (db_process.py)
+        # Decoding and validating messages, off the event loop (GIL-bound, but the
+        # loop mostly waits on sockets and the database process on PostgreSQL).
+        self.decoder = ThreadPoolExecutor(1, thread_name_prefix="decode")
         self.nc: Client
         self.js: JetStreamContext
 
@@ -200,6 +204,7 @@ class Worker:
             await self.nc.flush(timeout=5)
         await self.nc.close()
         self.executor.shutdown(wait=True)
+        self.decoder.shutdown(wait=True)
         seconds = time.monotonic() - self.started
         counts.update(
             name=self.options.name,
@@ -261,8 +266,19 @@ class Worker:
         return deliveries
 
     def submit(self, batch: list[Delivery]) -> InFlight:
-        applying = asyncio.ensure_future(self.db("apply", self.epoch, pack(batch)))
+        applying = asyncio.ensure_future(self.decode_and_apply(self.epoch, batch))
         return InFlight(batch, applying, time.monotonic())
+
+    async def decode_and_apply(self, epoch: int, batch: list[Delivery]) -> BatchResult:
+        """Decode here, apply there: the database process is the worker's busiest.
+
+        One decoding thread, so batches reach the database process in the
+        order they were submitted.
+        """
+        loop = asyncio.get_running_loop()
+        decoded = await loop.run_in_executor(self.decoder, decode, pack(batch))
+        result: BatchResult = await self.db("apply", epoch, decoded)
+        return result
 
     async def settle(self, in_flight: deque[InFlight]) -> None:
         """Wait for the oldest batch in the database process; acknowledge or give back."""
