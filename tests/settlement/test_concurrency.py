@@ -72,3 +72,33 @@ def _waiting(url: str, pid: int) -> bool:
             ("SELECT pid, backend_xid::text FROM pg_stat_activity WHERE pid = ANY%",),
         ).fetchone()
     return bool(count)
+
+
+@pytest.mark.skipif(not ON_POSTGRES, reason="SQLite has one writer at a time: none in flight")
+@pytest.mark.django_db
+def test_a_batch_has_its_transaction_id_before_it_holds_ledger_ids() -> None:
+    """What the watermark's wait rests on: ledger ids are never held unseen.
+
+    ``nextval`` alone assigns a transaction id only when it writes the
+    sequence's WAL record (one call in 32), so another session takes one
+    first: the batch's own ``nextval`` then writes nothing.
+    """
+    import psycopg
+    from django.db import connection, transaction
+
+    from dermawan.core import bulk
+
+    settings = connection.settings_dict
+    with psycopg.connect(
+        dbname=settings["NAME"], host=settings["HOST"], port=settings["PORT"] or 5432,
+        user=settings["USER"], autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute("SELECT nextval(pg_get_serial_sequence('ledger_transaction', 'id'))")
+    with transaction.atomic():
+        cursor = bulk.raw_cursor()
+        cursor.execute("SELECT pg_current_xact_id_if_assigned()")
+        assert cursor.fetchone()[0] is None  # nothing written yet: no xid
+        ids = bulk.allocate_many(cursor, {"ledger_transaction": 3})
+        assert len(ids["ledger_transaction"]) == 3
+        cursor.execute("SELECT pg_current_xact_id_if_assigned()")
+        assert cursor.fetchone()[0] is not None

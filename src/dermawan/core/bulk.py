@@ -155,6 +155,13 @@ def allocate_many(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
             )
             _increments.update(cursor.fetchall())
         tables = sorted(wanted)
+        # The transaction gets its id (xid) before it holds any of these ids:
+        # a settlement run waits for every transaction with an xid when it
+        # takes its watermark (settlement.runs._watermark), and a batch holding
+        # ledger ids below the watermark without an xid would commit them
+        # unseen, never to be settled. Its own statement, so it runs first; in
+        # a pipeline it costs no wait.
+        cursor.execute("SELECT pg_current_xact_id()")
         cursor.execute(
             "SELECT t.name, nextval(pg_get_serial_sequence(t.name, 'id')) "
             "FROM unnest(%s::text[], %s::int[]) AS t(name, blocks), generate_series(1, t.blocks)",
