@@ -17,7 +17,7 @@ def record(cursor: Any, effects: Sequence[tuple[Effect, Line, int]]) -> None:
     )
     if not made:
         return
-    marks = ", ".join(["%s" if bulk.vendor() == "postgresql" else "?"] * 3)
+    marks = bulk.marks(3)
     # Sorted: one lock order for concurrent writers on PostgreSQL.
     cursor.executemany(
         "INSERT INTO api_productdonations (merchant_id, product_id, donations)"

@@ -37,6 +37,11 @@ def vendor() -> str:
     return connection.vendor
 
 
+def marks(count: int = 1) -> str:
+    """``count`` parameter placeholders, comma-separated, in the driver's style."""
+    return ", ".join(["%s" if connection.vendor == "postgresql" else "?"] * count)
+
+
 def raw_cursor() -> Any:
     """The driver's own cursor on Django's connection (same transaction)."""
     connection.ensure_connection()

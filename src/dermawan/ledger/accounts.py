@@ -24,10 +24,9 @@ class AccountBook:
             absent = [key for key in missing if key not in self._ids]
             if absent:
                 # ON CONFLICT: a concurrent writer may create the same account.
-                marks = "%s" if bulk.vendor() == "postgresql" else "?"
                 cursor.executemany(
                     "INSERT INTO ledger_account (kind, owner_id, currency, balance_minor) "
-                    f"VALUES ({marks}, {marks}, {marks}, 0) ON CONFLICT DO NOTHING",
+                    f"VALUES ({bulk.marks(3)}, 0) ON CONFLICT DO NOTHING",
                     absent,
                 )
                 self._load(cursor, absent)

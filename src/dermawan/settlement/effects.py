@@ -51,11 +51,6 @@ def settling_run(runs: Sequence[Rectangle], transaction_id: int, occurred_at_us:
     return None
 
 
-def marks(count: int) -> str:
-    mark = "%s" if bulk.vendor() == "postgresql" else "?"
-    return ", ".join([mark] * count)
-
-
 def payable_accounts(
     cursor: Any, charity_id: str | None = None, currency: str | None = None
 ) -> list[int]:
@@ -63,9 +58,9 @@ def payable_accounts(
     sql = "SELECT id FROM ledger_account WHERE kind = 'charity_payable'"
     params: list[Any] = []
     if charity_id is not None:
-        sql, params = sql + f" AND owner_id = {marks(1)}", [*params, charity_id]
+        sql, params = sql + f" AND owner_id = {bulk.marks(1)}", [*params, charity_id]
     if currency is not None:
-        sql, params = sql + f" AND currency = {marks(1)}", [*params, currency]
+        sql, params = sql + f" AND currency = {bulk.marks(1)}", [*params, currency]
     cursor.execute(sql + " ORDER BY id", params)
     return [int(row[0]) for row in cursor.fetchall()]
 
@@ -74,7 +69,7 @@ def in_accounts(accounts: list[int]) -> tuple[str, list[Any]]:
     """``p.account_id`` among ``accounts``: SQL and parameters."""
     if bulk.vendor() == "postgresql":
         return "p.account_id = ANY(%s)", [accounts]
-    return f"p.account_id IN ({marks(len(accounts))})", list(accounts)
+    return f"p.account_id IN ({bulk.marks(len(accounts))})", list(accounts)
 
 
 def run_effects(run: Run, join: str = "") -> tuple[str, list[Any]]:
@@ -90,9 +85,9 @@ def run_effects(run: Run, join: str = "") -> tuple[str, list[Any]]:
     prev_watermark, prev_end = (previous.watermark, previous.period_end_us) if previous else (0, 0)
     sql = (
         f"FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id {join} "
-        f"WHERE p.id >= {marks(1)} AND p.id <= {marks(1)} AND t.kind IN {EFFECT_KINDS} "
-        f"AND t.id <= {marks(1)} AND t.occurred_at_us < {marks(1)} "
-        f"AND NOT (t.id <= {marks(1)} AND t.occurred_at_us < {marks(1)})"
+        f"WHERE p.id >= {bulk.marks(1)} AND p.id <= {bulk.marks(1)} AND t.kind IN {EFFECT_KINDS} "
+        f"AND t.id <= {bulk.marks(1)} AND t.occurred_at_us < {bulk.marks(1)} "
+        f"AND NOT (t.id <= {bulk.marks(1)} AND t.occurred_at_us < {bulk.marks(1)})"
     )
     params = [
         run.first_posting_id,

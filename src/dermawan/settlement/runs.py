@@ -207,7 +207,7 @@ def _group(cursor: Any, run: Run, previous: Run | None, posting_top: int) -> Gro
             cursor.execute("SET LOCAL work_mem = '1GB'")
             cursor.execute("SET LOCAL jit = off")
         accounts, accounts_params = effects.in_accounts(sorted(payable))
-        mark = effects.marks(1)
+        mark = bulk.marks(1)
         held = f"(t.id <= {mark} AND t.occurred_at_us < {mark})"  # in this run's rectangle
         held_params = [run.watermark, run.period_end_us]
         # The engine's postings on charity_payable: a confirmation credits it

@@ -194,7 +194,7 @@ def _detail_rows(statement: Statement) -> list[Row]:
         within, accounts_params = effects.in_accounts(accounts)
         cursor.execute(
             f"SELECT l.currency, l.order_id, l.line_id, l.{other}, -p.amount_minor "
-            f"{settled} AND {within} AND l.{own} = {effects.marks(1)} "
+            f"{settled} AND {within} AND l.{own} = {bulk.marks(1)} "
             "ORDER BY l.currency, p.amount_minor > 0, l.order_id, l.line_id, p.id",
             [*params, *accounts_params, statement.party_id],
         )

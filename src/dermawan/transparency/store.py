@@ -166,7 +166,7 @@ def consistency_proof(cursor: Any, first: int, second: int) -> list[bytes]:
 
 def entries(cursor: Any, start: int, end: int) -> list[tuple[int, bytes]]:
     """The entries with index in [start, end), in order."""
-    mark = "%s" if connection.vendor == "postgresql" else "?"
+    mark = bulk.marks()
     cursor.execute(
         f"SELECT id, data FROM transparency_entry WHERE id >= {mark} AND id < {mark} ORDER BY id",
         (start, end),

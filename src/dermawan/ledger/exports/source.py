@@ -71,7 +71,7 @@ def accounts(cursor: Any) -> dict[int, AccountRow]:
 
 def balances_before(cursor: Any, instant_us: int) -> dict[int, int]:
     """Each account's balance from the transactions that occurred before ``instant_us``."""
-    mark = "%s" if connection.vendor == "postgresql" else "?"
+    mark = bulk.marks()
     cursor.execute(
         "SELECT p.account_id, sum(p.amount_minor) FROM ledger_posting p "
         "JOIN ledger_transaction t ON t.id = p.transaction_id "
