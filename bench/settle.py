@@ -54,12 +54,15 @@ def statements(n: int, series: Callable[[int, int], str]) -> list[str]:
         # The donations: line x of merchant x % 1000 to project x % 200 of charity x % 100.
         "INSERT INTO donations_orderline (id, order_id, line_id, merchant_id, product_id, "
         "currency, quantity, unit_price_minor, discount_minor, net_minor, paid_at_us, pledge_id, "
-        "project_id, charity_id, donation_minor, refunded_minor, reversed_minor, status) "
+        "project_id, charity_id, donation_minor, refunded_minor, reversed_minor, status, "
+        "confirmed_txn_id, confirmed_at_us, confirmed_minor) "
         "SELECT x, 'o' || x, '1', 'm' || (x % 1000), 'p1', 'IDR', 1, 100000, 0, 100000, "
         f"{SEPTEMBER_US} + x * {step}, 'pl-' || (x % 1000), 'proj-' || (x % 200), "
         f"'ch-' || (x % 100), {DONATION}, "
         f"CASE WHEN x % 100 = 0 THEN 20000 ELSE 0 END, "
-        f"CASE WHEN x % 100 = 0 THEN {CLAWED} ELSE 0 END, 'completed' FROM {series(n, 1)}",
+        f"CASE WHEN x % 100 = 0 THEN {CLAWED} ELSE 0 END, 'completed', "
+        # its confirmation (decision 0032): the transaction below
+        f"3 * x - 1, {SEPTEMBER_US} + x * {step} + 3600000000, {DONATION} FROM {series(n, 1)}",
         # pledged 3x-2, confirmed 3x-1, the claw-back 3x (every 100th line)
         "INSERT INTO ledger_transaction (id, kind, currency, order_line_id, event_row_id, "
         f"occurred_at_us) SELECT 3 * x - 2, 'pledged', 'IDR', x, NULL, {SEPTEMBER_US} + x * {step}"
@@ -154,24 +157,26 @@ def baseline(kind: str, url: str) -> tuple[float, int]:
     return time.perf_counter() - started, sum(int(r[3]) for r in rows)
 
 
-def settle(url: str) -> dict[str, Any]:
+def settle(url: str, n: int) -> dict[str, Any]:
     """Settle September in a process of its own (Django reads the database URL once):
     the run's seconds inside it (no interpreter or Django start), a re-run's, the sum."""
     env = dict(os.environ, DERMAWAN_DATABASE_URL=url, DJANGO_SETTINGS_MODULE="dermawan.settings")
     done = subprocess.run(
-        [sys.executable, __file__, "--worker"], env=env, capture_output=True, text=True,
-        check=False,
+        [sys.executable, __file__, "--worker", "--donations", str(n)], env=env,
+        capture_output=True, text=True, check=False,
     )  # fmt: skip
     if done.returncode:
         raise SystemExit(f"settle failed ({done.returncode}):\n{done.stderr}")
     return json.loads(done.stdout)  # type: ignore[no-any-return]
 
 
-def worker() -> None:
+def worker(n: int) -> None:
     import django
 
     django.setup()
-    from dermawan.settlement.models import Collection
+    from dermawan.core import bulk
+    from dermawan.settlement.models import Collection, Payout
+    from dermawan.settlement.paid import lines_paid_by
     from dermawan.settlement.runs import settle
 
     started = time.perf_counter()
@@ -182,8 +187,21 @@ def worker() -> None:
     again_seconds = time.perf_counter() - started
     assert settled.created and not again.created
     collected = sum(Collection.objects.values_list("amount_minor", flat=True))
+    # What marking payouts paid reads: the donations each paid out (their
+    # transparency leaves and webhooks), for one payout and for all of the run's.
+    payouts = list(Payout.objects.filter(run=settled.run).select_related("run"))
+    started = time.perf_counter()
+    one = lines_paid_by(bulk.raw_cursor(), payouts[:1])
+    one_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    every = lines_paid_by(bulk.raw_cursor(), payouts)
+    all_seconds = time.perf_counter() - started
+    # Every line: a claw-back leaves its line a positive net.
+    assert sum(len(lines) for lines in every.values()) == settled.run.lines - n // 100
+    assert one[payouts[0].pk] == every[payouts[0].pk]
     print(json.dumps({"seconds": seconds, "again": again_seconds, "collected": collected,
-                      "lines": settled.run.lines}))  # fmt: skip
+                      "lines": settled.run.lines, "paid_one": one_seconds,
+                      "paid_all": all_seconds, "payouts": len(payouts)}))  # fmt: skip
 
 
 def peak_mib() -> int:
@@ -198,7 +216,7 @@ def main() -> None:
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.worker:
-        worker()
+        worker(args.donations)
         return
     n = args.donations
     print(f"settle one month of {n:,} confirmed donations ({n // 100:,} claw-backs)")
@@ -206,7 +224,7 @@ def main() -> None:
         with fresh_database(kind, args.workdir) as url:
             filled = fill(kind, url, n)
             base, base_sum = baseline(kind, url)
-            result = settle(url)
+            result = settle(url, n)
             seconds, again_seconds = result["seconds"], result["again"]
             assert result["collected"] == base_sum, (result, base_sum)  # the same money both ways
             print(
@@ -214,6 +232,10 @@ def main() -> None:
                 f"peak {peak_mib()} MiB) | baseline GROUP BY {base:6.2f} s "
                 f"| ratio {seconds / base:5.1f}x"
                 f" | re-run {again_seconds:.2f} s | fill {filled:.0f} s"
+            )
+            print(
+                f"{'':>10}  donations paid out by one payout {result['paid_one']:.2f} s, "
+                f"by all {result['payouts']} of the run {result['paid_all']:.2f} s"
             )
 
 

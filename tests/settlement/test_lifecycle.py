@@ -312,3 +312,30 @@ def _line_ids() -> list[int]:
     from dermawan.donations.models import OrderLine
 
     return list(OrderLine.objects.order_by("order_id").values_list("id", flat=True))
+
+
+@pytest.mark.parametrize("part", [1, 1_000_000])
+def test_paying_many_payouts_announces_each_once_whatever_the_parts(
+    monkeypatch: pytest.MonkeyPatch, part: int
+) -> None:
+    """mark_paid_many announces in parts of ANNOUNCE_DONATIONS donations (bounded
+    memory): one part per payout or one for all, the same leaves and webhooks."""
+    import orjson
+
+    from dermawan.settlement import paid
+    from dermawan.settlement.payouts import mark_paid_many
+    from dermawan.webhooks.models import Endpoint, Message
+
+    monkeypatch.setattr(paid, "ANNOUNCE_DONATIONS", part)
+    Endpoint.objects.create(
+        url="http://127.0.0.1:9/hook", events=["payout.paid"], secret_sealed="unused"
+    )
+    _, references = exported_run()
+    mark_paid_many([references[CHARITY_A], references[CHARITY_B]], actor="bank", paid_at=PAID_AT)
+    assert paid_out_leaves() == sorted(_line_ids())
+    sent = sorted(
+        (data["reference"], data["donations"])
+        for data in (orjson.loads(m.data) for m in Message.objects.filter(type="payout.paid"))
+    )
+    assert sent == sorted([(references[CHARITY_A], 1), (references[CHARITY_B], 1)])
+    assert ledger_ok()

@@ -197,28 +197,43 @@ def _assert_payout_arithmetic(run_id: int) -> None:
 
 
 def _settled_per_run() -> dict[int, dict[int, int]]:
-    """Run -> order line pk -> net amount it settled, read back from the ledger
-    by the rectangle rule (effects.run_effects), with no stored line."""
+    """Run -> order line pk -> net amount it settled, read back by the readers
+    of effects.py (confirmations from the lines, claw-backs from the ledger);
+    checked against the ledger's own effects sorted into runs by the
+    rectangle rule, with no stored line."""
     from dermawan.core import bulk
     from dermawan.settlement import effects
     from dermawan.settlement.models import Run
 
     cursor = bulk.raw_cursor()
-    accounts = effects.payable_accounts(cursor)
     per_run: dict[int, dict[int, int]] = {}
     for run in Run.objects.order_by("period_end_us"):
-        settled: dict[int, int] = defaultdict(int)
-        if accounts:
-            sql, params = effects.run_effects(run)
-            within, accounts_params = effects.in_accounts(accounts)
-            cursor.execute(
-                f"SELECT t.order_line_id, -p.amount_minor {sql} AND {within}",
-                [*params, *accounts_params],
-            )
-            for line_id, amount in cursor.fetchall():
-                settled[line_id] += amount
-        per_run[run.pk] = settled
+        per_run[run.pk] = {
+            line_id: net for line_id, _, _, net in effects.settled_nets(cursor, run) if net
+        }
+    assert per_run == _settled_per_run_from_the_ledger(), "readers vs the ledger's effects"
     return per_run
+
+
+def _settled_per_run_from_the_ledger() -> dict[int, dict[int, int]]:
+    """The same, from every posting on charity_payable of a confirmation or a reversal."""
+    from dermawan.core import bulk
+    from dermawan.settlement import effects
+
+    runs = effects.rectangles()
+    per_run: dict[int, dict[int, int]] = {r.run_id: defaultdict(int) for r in runs}
+    cursor = bulk.raw_cursor()
+    cursor.execute(
+        "SELECT t.id, t.occurred_at_us, t.order_line_id, -p.amount_minor FROM ledger_posting p "
+        "JOIN ledger_transaction t ON t.id = p.transaction_id "
+        "JOIN ledger_account a ON a.id = p.account_id "
+        "WHERE a.kind = 'charity_payable' AND t.kind IN ('confirmed', 'reversed')"
+    )
+    for txn, at, line_id, amount in cursor.fetchall():
+        run_id = effects.settling_run(runs, txn, at)
+        if run_id is not None:
+            per_run[run_id][line_id] += amount
+    return {run_id: {k: v for k, v in nets.items() if v} for run_id, nets in per_run.items()}
 
 
 def _assert_each_line_settled_once(lines: dict[tuple, Any]) -> None:
@@ -236,11 +251,13 @@ def _assert_each_line_settled_once(lines: dict[tuple, Any]) -> None:
 
 def _assert_paid_out_as_settled() -> None:
     """Each run's figures are the sums of the effects read back, and receipts'
-    ``paid_out`` (which reads no amount) is "a positive net in a run whose payout
-    was paid, or repaid by a later one"."""
+    ``paid_out`` (which reads no amount) and the paid-out leaves of a payout
+    (``lines_paid_by``) are "a positive net in a run whose payout was paid, or
+    repaid by a later one"."""
+    from dermawan.core import bulk
     from dermawan.donations.models import OrderLine
     from dermawan.settlement.models import Payout
-    from dermawan.settlement.paid import paid_out_lines
+    from dermawan.settlement.paid import lines_paid_by, paid_out_lines
 
     per_run = _settled_per_run()
     where = {row.pk: (row.charity_id, row.currency) for row in OrderLine.objects.all()}
@@ -249,16 +266,27 @@ def _assert_paid_out_as_settled() -> None:
         for p in Payout.objects.all()
         if p.status == Payout.PAID or (p.status == Payout.FAILED and p.repaid_by_id is not None)
     }
-    want = set()
+    want, want_runs = set(), set()
     for run_id, per_line in per_run.items():
         nets: dict[tuple[str, str], int] = defaultdict(int)
         for line_id, amount in per_line.items():
             nets[where[line_id]] += amount
             if amount > 0 and (run_id, *where[line_id]) in paid:
                 want.add(line_id)
+                want_runs.add((run_id, line_id))
         for p in Payout.objects.filter(run_id=run_id):
             assert nets.pop((p.charity_id, p.currency), 0) == (
                 p.confirmed_minor - p.clawed_back_minor
             ), p
         assert not any(nets.values()), f"run {run_id} settled lines no payout shows: {nets}"
     assert paid_out_lines(where) == want
+    # All payouts at once, one scan per run, as marking a run's payouts paid reads them.
+    covered = [
+        p
+        for p in Payout.objects.select_related("run")
+        if (p.run_id, p.charity_id, p.currency) in paid
+    ]
+    leaves = lines_paid_by(bulk.raw_cursor(), covered)
+    assert {
+        (p.run_id, line_id, amount) for p in covered for line_id, amount, _ in leaves[p.pk]
+    } == {(run_id, line_id, per_run[run_id][line_id]) for run_id, line_id in want_runs}

@@ -11,6 +11,7 @@ from tests.settlement.support import (
     CHARITY_B,
     MERCHANT_B,
     balances,
+    complete,
     donate,
     kind_totals,
     ledger_ok,
@@ -169,35 +170,88 @@ def test_two_currencies_settle_apart() -> None:
     assert got == [(CHARITY_A, "IDR", 1_000), (CHARITY_A, "SGD", 500)]
 
 
-def _payable_posting(order: str) -> int:
-    """The id of the posting that credited charity_payable with ``order``'s confirmation."""
+def _line(order: str) -> int:
     from dermawan.donations.models import OrderLine
+
+    return OrderLine.objects.get(order_id=order).pk  # type: ignore[no-any-return]
+
+
+def _claw_back_posting(order: str) -> int:
+    """The id of the posting that debited charity_payable with ``order``'s claw-back."""
     from dermawan.ledger.models import Posting
 
-    line = OrderLine.objects.get(order_id=order)
     return Posting.objects.get(
-        account__kind="charity_payable", transaction__order_line_id=line.pk,
-        transaction__kind="confirmed",
+        account__kind="charity_payable", transaction__order_line_id=_line(order),
+        transaction__kind="reversed",
     ).pk  # fmt: skip
 
 
-def test_a_run_keeps_the_range_it_settled_and_where_the_next_run_starts_reading() -> None:
+def _last_posting() -> int:
+    return _tops().posting
+
+
+def _last_line() -> int:
+    """The last order line id handed out (on PostgreSQL, the end of its block)."""
+    return _tops().line
+
+
+def _tops():  # type: ignore[no-untyped-def]
+    from dermawan.core import bulk
+    from dermawan.settlement.runs import read_tops
+
+    return read_tops(bulk.raw_cursor())
+
+
+def test_a_run_keeps_the_ranges_it_settled_and_where_the_next_run_starts_reading() -> None:
     donate("o-1", at="2026-09-03T10:00:00Z", complete_at="2026-09-05T10:00:00Z")
     donate("o-2", at="2026-09-28T10:00:00Z", complete_at="2026-10-01T10:00:00Z")  # October's
+    donate("o-3", at="2026-09-03T10:00:00Z", complete_at="2026-09-05T10:00:00Z")
+    refund("o-3", 10_000, at="2026-09-06T10:00:00Z")  # a claw-back of 500, in September
+    last = _last_posting()
     september = settle("2026-09").run
-    assert september.lines == 1
-    assert september.first_posting_id == september.last_posting_id == _payable_posting("o-1")
-    # o-2 waits for October: the next run starts reading at its posting.
-    assert september.horizon == _payable_posting("o-2")
-    donate("o-3", at="2026-10-03T10:00:00Z", complete_at="2026-10-05T10:00:00Z")
-    from dermawan.ledger.models import Posting
-
-    last = Posting.objects.order_by("-pk").values_list("pk", flat=True)[0]
+    assert september.lines == 3  # two confirmations and a claw-back
+    assert (september.first_line_id, september.last_line_id) == (_line("o-1"), _line("o-3"))
+    assert september.first_posting_id == september.last_posting_id == _claw_back_posting("o-3")
+    # o-2 waits for October: the next run starts reading lines at it; no
+    # claw-back waits, so postings after the last one written.
+    assert september.line_horizon == _line("o-2")
+    assert september.horizon == last + 1
+    refund("o-1", 20_000, at="2026-10-02T10:00:00Z")  # claws back all of o-1, in October
+    donate("o-4", at="2026-10-03T10:00:00Z", complete_at="2026-10-05T10:00:00Z")
+    last = _last_posting()
     october = settle("2026-10").run
-    assert october.lines == 2
-    assert (october.first_posting_id, october.last_posting_id) == (
-        _payable_posting("o-2"), _payable_posting("o-3"),
-    )  # fmt: skip
-    # Nothing left over: the run after starts past every posting written before this one.
+    assert october.lines == 3
+    assert (october.first_line_id, october.last_line_id) == (_line("o-2"), _line("o-4"))
+    assert october.first_posting_id == october.last_posting_id == _claw_back_posting("o-1")
+    # Nothing left over: the run after starts past every row written before this one.
+    assert october.line_horizon == _last_line() + 1
     assert october.horizon == last + 1
     ledger_ok()
+
+
+def test_a_line_still_pending_holds_the_next_runs_back_until_it_is_settled() -> None:
+    """The cost of the line horizon: a pending line keeps later runs reading from it."""
+    donate("o-1", at="2026-07-03T10:00:00Z")  # completed only in September
+    donate("o-2", at="2026-07-04T10:00:00Z", complete_at="2026-07-05T10:00:00Z")
+    july = settle("2026-07").run
+    assert july.lines == 1 and july.line_horizon == _line("o-1")
+    donate("o-3", at="2026-08-03T10:00:00Z", complete_at="2026-08-05T10:00:00Z")
+    august = settle("2026-08").run
+    assert august.lines == 1 and august.line_horizon == _line("o-1")
+    # Completed in September, but dated in (settled) August: September's run.
+    complete("o-1", at="2026-08-20T10:00:00Z")
+    september = settle("2026-09").run
+    assert september.lines == 1
+    assert (september.first_line_id, september.last_line_id) == (_line("o-1"), _line("o-1"))
+    assert september.line_horizon == _last_line() + 1
+    payouts = {p.run_id: p.confirmed_minor for p in september.payouts.all()}
+    assert payouts == {september.pk: 1_000}
+    ledger_ok()
+
+
+def test_a_line_reversed_in_full_while_pending_does_not_hold_runs_back() -> None:
+    donate("o-1", at="2026-09-03T10:00:00Z")
+    refund("o-1", 20_000, at="2026-09-04T10:00:00Z")  # nothing left to confirm
+    donate("o-2", at="2026-09-04T10:00:00Z", complete_at="2026-09-05T10:00:00Z")
+    september = settle("2026-09").run
+    assert september.lines == 1 and september.line_horizon == _last_line() + 1

@@ -15,7 +15,8 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, time
+from itertools import groupby
 from typing import Any, Protocol
 
 from django.db import transaction
@@ -169,7 +170,7 @@ class Settlement(Protocol):
     """What reconciliation needs from dermawan.settlement.payouts."""
 
     def exported_payouts(self, references: Any) -> Mapping[str, ExportedPayout]: ...
-    def mark_paid(self, reference: str, *, actor: str, paid_at: datetime) -> None: ...
+    def mark_paid_many(self, references: list[str], *, actor: str, paid_at: datetime) -> None: ...
     def mark_failed(self, reference: str, *, actor: str, reason: str) -> None: ...
 
 
@@ -199,6 +200,11 @@ class Report:
             "counts": self.counts(),
             "lines": [asdict(o) for o in self.outcomes],
         }
+
+
+def _paid_on(change: tuple[Outcome, StatementLine]) -> date | None:
+    outcome, line = change
+    return line.booked_on if outcome.outcome == PAID else None
 
 
 def reconcile(
@@ -235,16 +241,24 @@ def reconcile(
             if o.outcome in (PAID, FAILED, RETURNED_LATER) and isinstance(line, StatementLine)
         ]
         now = timezone.now()
-        for o, line in changing:
-            if o.outcome == PAID:
-                paid_at = datetime.combine(line.booked_on, time(0), UTC)
-                settlement.mark_paid(line.reference, actor=actor, paid_at=paid_at)
-            elif o.outcome == FAILED:
-                settlement.mark_failed(
-                    line.reference,
+        # Consecutive payments booked the same day are marked paid together:
+        # settlement then reads each run's donations once, not once a payout.
+        for booked_on, group in groupby(changing, key=_paid_on):
+            if booked_on is not None:
+                settlement.mark_paid_many(
+                    [line.reference for _, line in group],
                     actor=actor,
-                    reason=f"returned by the bank on {line.booked_on.isoformat()} ({line.where})",
+                    paid_at=datetime.combine(booked_on, time(0), UTC),
                 )
+                continue
+            for o, line in group:
+                if o.outcome == FAILED:
+                    settlement.mark_failed(
+                        line.reference,
+                        actor=actor,
+                        reason=f"returned by the bank on {line.booked_on.isoformat()} "
+                        f"({line.where})",
+                    )
         ReconciledLine.objects.bulk_create(
             ReconciledLine(
                 reference=line.reference, status=line.status, amount_minor=line.amount_minor,

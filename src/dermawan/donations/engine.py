@@ -43,6 +43,12 @@ LINE_COLUMNS = (
     "unit_price_minor", "discount_minor", "net_minor", "buyer_id", "campaign_id",
     "livestream_id", "paid_at_us", "pledge_id", "project_id", "charity_id",
     "donation_minor", "refunded_minor", "reversed_minor", "status",
+    "confirmed_txn_id", "confirmed_at_us", "confirmed_minor",
+)  # fmt: skip
+# What follow_up may change on a line (rules.Line.changes).
+CHANGED_COLUMNS = (
+    "refunded_minor", "reversed_minor", "status",
+    "confirmed_txn_id", "confirmed_at_us", "confirmed_minor",
 )  # fmt: skip
 # Advisory-lock namespace of the engine's order locks (core.bulk.lock_keys).
 ORDER_LOCKS = 0x4757  # "GW": Goods for Good
@@ -98,6 +104,10 @@ class _Parked:
 class Engine:
     """Applies batches for one ingest run; holds what is worth caching across them."""
 
+    # Inside a caller's transaction a failed batch rolls back to a savepoint,
+    # so the caller may go on; a caller that fails whole with it sets False.
+    savepoint = True
+
     def __init__(self, run_id: int) -> None:
         self.run_id = run_id
         self.pledges = PledgeBook.load()
@@ -106,7 +116,7 @@ class Engine:
     def apply(self, events: list[OrderEvent]) -> BatchOutcome:
         try:
             # A small batch on PostgreSQL waits only for the reads (core.bulk).
-            with transaction.atomic(), bulk.pipelined(len(events)):
+            with transaction.atomic(savepoint=self.savepoint), bulk.pipelined(len(events)):
                 return _Batch(self, events).run()
         except BaseException:
             self.accounts.forget()  # accounts it created were rolled back
@@ -298,11 +308,7 @@ class _Batch:
     def write(self) -> None:
         cursor, run_id = self.cursor, self.engine.run_id
         # Lines read from the database have ids; lines opened now get theirs below.
-        changed = [
-            (line.id, line.refunded_minor, line.reversed_minor, line.status)
-            for line in self.lines.values()
-            if line.changed and line.id is not None
-        ]
+        changed = [line for line in self.lines.values() if line.changed and line.id is not None]
         ids = bulk.allocate_many(
             cursor,
             {
@@ -313,6 +319,10 @@ class _Batch:
         )
         for line, line_id in zip(self.new_lines, ids["donations_orderline"], strict=True):
             line.id = line_id
+        # A confirmation's transaction id goes on its line too (settlement, decision 0032).
+        for (effect, line, _), txn_id in zip(self.effects, ids["ledger_transaction"], strict=True):
+            if effect.kind == CONFIRMED:
+                line.confirmed_txn_id = txn_id
         bulk.insert_rows(
             cursor,
             "donations_orderline",
@@ -322,8 +332,8 @@ class _Batch:
         bulk.update_rows(
             cursor,
             "donations_orderline",
-            ("refunded_minor", "reversed_minor", "status"),
-            changed,
+            CHANGED_COLUMNS,
+            [line.changes() for line in changed],
         )
         event_ids = ids["donations_event"]
         bulk.insert_rows(

@@ -50,6 +50,13 @@ class OrderLine(models.Model):
     refunded_minor = models.BigIntegerField(default=0)
     reversed_minor = models.BigIntegerField(default=0)
     status = models.CharField(max_length=10, choices=STATUSES, default=PENDING)
+    # Its confirmation (null until completed with money outstanding): the
+    # ledger transaction, when it occurred, the amount. Settlement reads them
+    # instead of joining the ledger (decision 0032). Not indexed: a
+    # completion stays a heap-only update on PostgreSQL (migration 0004).
+    confirmed_txn_id = models.BigIntegerField(null=True)
+    confirmed_at_us = models.BigIntegerField(null=True)
+    confirmed_minor = models.BigIntegerField(null=True)
 
     class Meta:
         constraints = [

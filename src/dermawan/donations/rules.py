@@ -47,6 +47,13 @@ class Line:
     refunded_minor: int = 0
     reversed_minor: int = 0
     status: str = PENDING
+    # The confirmation, once the line is completed with money outstanding:
+    # its ledger transaction (set by the engine when it allocates the id),
+    # when it occurred, and the amount confirmed (settlement reads these,
+    # decision 0032).
+    confirmed_txn_id: int | None = None
+    confirmed_at_us: int | None = None
+    confirmed_minor: int | None = None
     id: int | None = None  # the row id; None until the engine allocates it
     changed: bool = False  # an existing row that needs writing back
 
@@ -65,6 +72,14 @@ class Line:
             self.net_minor, self.buyer_id, self.campaign_id, self.livestream_id,
             self.paid_at_us, self.pledge_id, self.project_id, self.charity_id,
             self.donation_minor, self.refunded_minor, self.reversed_minor, self.status,
+            self.confirmed_txn_id, self.confirmed_at_us, self.confirmed_minor,
+        )  # fmt: skip
+
+    def changes(self) -> tuple[object, ...]:
+        """The id and what follow_up may change, in the order of engine.CHANGED_COLUMNS."""
+        return (
+            self.id, self.refunded_minor, self.reversed_minor, self.status,
+            self.confirmed_txn_id, self.confirmed_at_us, self.confirmed_minor,
         )  # fmt: skip
 
 
@@ -137,7 +152,10 @@ def follow_up(line: Line, event: OrderEvent) -> Effect | None:
             return None
         line.status = COMPLETED
         line.changed = True
-        return Effect(CONFIRMED, outstanding) if outstanding else None
+        if not outstanding:
+            return None
+        line.confirmed_at_us, line.confirmed_minor = event.occurred_at_us, outstanding
+        return Effect(CONFIRMED, outstanding)
     if kind == CANCELLED:
         if line.status == COMPLETED:
             raise Invalid("conflict", "the line was completed; it cannot also be cancelled")

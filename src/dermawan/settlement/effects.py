@@ -1,26 +1,32 @@
-"""Which run settled which ledger effect: the rectangle rule, read set-based (decision 0029).
+"""Which run settled which ledger effect: the rectangle rule, read set-based
+(decisions 0029, 0032).
 
-An effect is one of the engine's postings on ``charity_payable``: a
-confirmation credits it, a claw-back debits it. Runs go in period order and
-both bounds of a run's rectangle (transaction id <= watermark, occurred
-before the period's end) only grow, so an effect (transaction id t, occurred
-at d) is settled by the first run, by period, with t <= watermark and
-d < period end. No row per effect is stored: the run keeps the range of
-posting ids its effects lie in, and the readers here select the same
-effects again from the ledger (statements, paid-out leaves, receipts).
+An effect is a confirmation or a claw-back. Runs go in period order and both
+bounds of a run's rectangle (transaction id <= watermark, occurred before the
+period's end) only grow, so an effect (transaction id t, occurred at d) is
+settled by the first run, by period, with t <= watermark and d < period end.
+
+The two kinds are read from two places, by that one rule. A confirmation is
+stored on its order line (``confirmed_txn_id``, ``confirmed_at_us``,
+``confirmed_minor``: the engine's confirmed transaction, its credit to
+``charity_payable``); a claw-back is a reversal's debit posting on
+``charity_payable``, a few per hundred donations. No row per effect is
+stored: a run keeps the range of line ids and of posting ids its effects lie
+in, and the readers here select the same effects again (the run itself,
+statements, paid-out leaves, receipts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from dermawan.core import bulk
 from dermawan.settlement.models import Run
 
-# The engine's transaction kinds that post on charity_payable.
-EFFECT_KINDS = "('confirmed', 'reversed')"
+# A claw-back: a reversal after confirmation, which debits charity_payable.
+CLAW_BACK = "t.kind = 'reversed' AND p.amount_minor > 0"
 
 
 @dataclass(frozen=True)
@@ -51,6 +57,28 @@ def settling_run(runs: Sequence[Rectangle], transaction_id: int, occurred_at_us:
     return None
 
 
+def previous(run: Run) -> Run | None:
+    return (
+        Run.objects.filter(period_end_us__lt=run.period_end_us).order_by("-period_end_us").first()
+    )
+
+
+def newly_held(txn: str, at: str) -> str:
+    """SQL: the effect (transaction id ``txn``, occurred at ``at``) is in a run's
+    rectangle less the previous run's; parameters as ``newly_held_params``."""
+    mark = bulk.marks(1)
+    return f"{txn} <= {mark} AND {at} < {mark} AND NOT ({txn} <= {mark} AND {at} < {mark})"
+
+
+def newly_held_params(run: Run, before: Run | None) -> list[Any]:
+    return [
+        run.watermark,
+        run.period_end_us,
+        before.watermark if before else 0,
+        before.period_end_us if before else 0,
+    ]
+
+
 def payable_accounts(
     cursor: Any, charity_id: str | None = None, currency: str | None = None
 ) -> list[int]:
@@ -72,29 +100,65 @@ def in_accounts(accounts: list[int]) -> tuple[str, list[Any]]:
     return f"p.account_id IN ({bulk.marks(len(accounts))})", list(accounts)
 
 
-def run_effects(run: Run, join: str = "") -> tuple[str, list[Any]]:
-    """FROM and WHERE (but the accounts) of the postings ``run`` settled.
-
-    Names ``p`` (the posting, on charity_payable once the caller restricts
-    the accounts: ``in_accounts``) and ``t`` (its transaction), plus what
-    ``join`` adds, inside the run's range of posting ids.
-    """
-    previous = (
-        Run.objects.filter(period_end_us__lt=run.period_end_us).order_by("-period_end_us").first()
-    )
-    prev_watermark, prev_end = (previous.watermark, previous.period_end_us) if previous else (0, 0)
+def confirmations(run: Run) -> tuple[str, list[Any]]:
+    """FROM and WHERE of the order lines ``l`` whose confirmation ``run`` settled."""
     sql = (
-        f"FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id {join} "
-        f"WHERE p.id >= {bulk.marks(1)} AND p.id <= {bulk.marks(1)} AND t.kind IN {EFFECT_KINDS} "
-        f"AND t.id <= {bulk.marks(1)} AND t.occurred_at_us < {bulk.marks(1)} "
-        f"AND NOT (t.id <= {bulk.marks(1)} AND t.occurred_at_us < {bulk.marks(1)})"
+        "FROM donations_orderline l "
+        f"WHERE l.id >= {bulk.marks(1)} AND l.id <= {bulk.marks(1)} "
+        f"AND {newly_held('l.confirmed_txn_id', 'l.confirmed_at_us')}"
+    )
+    return sql, [run.first_line_id, run.last_line_id, *newly_held_params(run, previous(run))]
+
+
+def claw_backs(run: Run, accounts: list[int]) -> tuple[str, list[Any]]:
+    """FROM and WHERE of the claw-backs ``run`` settled on ``accounts`` (charity_payable):
+    the posting ``p``, its transaction ``t`` and its order line ``l``."""
+    within, accounts_params = in_accounts(accounts)
+    sql = (
+        "FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id "
+        "JOIN donations_orderline l ON l.id = t.order_line_id "
+        f"WHERE p.id >= {bulk.marks(1)} AND p.id <= {bulk.marks(1)} AND {within} "
+        f"AND {CLAW_BACK} AND {newly_held('t.id', 't.occurred_at_us')}"
     )
     params = [
         run.first_posting_id,
         run.last_posting_id,
-        run.watermark,
-        run.period_end_us,
-        prev_watermark,
-        prev_end,
+        *accounts_params,
+        *newly_held_params(run, previous(run)),
     ]
     return sql, params
+
+
+def settled_nets(
+    cursor: Any, run: Run, charities: set[str] | None = None
+) -> Iterator[tuple[int, str, str, int]]:
+    """(order line pk, charity, currency, net) of each line ``run`` settled an effect
+    of (of ``charities``, when given): its confirmation less its claw-backs.
+
+    The claw-backs are few and read first; the confirmations (a month of
+    donations) stream past them, one scan of the run's range of lines.
+    """
+    accounts = payable_accounts(cursor)
+    if not accounts or not run.lines or charities == set():
+        return
+    of_charities, charity_params = "", []
+    if charities is not None:
+        of_charities = f" AND l.charity_id IN ({bulk.marks(len(charities))})"
+        charity_params = sorted(charities)
+    clawed, params = claw_backs(run, accounts)
+    cursor.execute(
+        f"SELECT l.id, l.charity_id, l.currency, sum(p.amount_minor) {clawed}{of_charities} "
+        "GROUP BY l.id, l.charity_id, l.currency",
+        [*params, *charity_params],
+    )
+    claws = {int(line_id): (c, cur, int(amount)) for line_id, c, cur, amount in cursor.fetchall()}
+    confirmed, params = confirmations(run)
+    cursor.execute(
+        f"SELECT l.id, l.charity_id, l.currency, l.confirmed_minor {confirmed}{of_charities}",
+        [*params, *charity_params],
+    )
+    for line_id, charity_id, currency, amount in cursor:
+        claw = claws.pop(int(line_id), None)
+        yield int(line_id), charity_id, currency, int(amount) - (claw[2] if claw else 0)
+    for line_id, (charity_id, currency, amount) in claws.items():  # confirmed by an earlier run
+        yield line_id, charity_id, currency, -amount

@@ -16,9 +16,11 @@ class Run(models.Model):
     A run settles the confirmations and claw-backs of the ledger inside its
     rectangle: transaction id <= ``watermark`` and occurred before
     ``period_end_us``, less the previous run's rectangle (decision 0014).
-    No row per settled effect is kept (decision 0029): the postings it
-    settled lie between ``first_posting_id`` and ``last_posting_id``, and
-    the next run reads postings from ``horizon`` on.
+    No row per settled effect is kept (decisions 0029, 0032): the order
+    lines whose confirmation it settled lie between ``first_line_id`` and
+    ``last_line_id``, the postings of its claw-backs between
+    ``first_posting_id`` and ``last_posting_id``; the next run reads lines
+    from ``line_horizon`` on and postings from ``horizon`` on.
     """
 
     DRAFT = "draft"
@@ -39,11 +41,15 @@ class Run(models.Model):
     exported_by = models.CharField(max_length=150, blank=True, default="")
     exported_at_us = models.BigIntegerField(null=True)
     lines = models.BigIntegerField(default=0)  # ledger effects it settled
-    # Posting ids: the range its effects lie in (runs made before these
+    # Posting ids: the range its claw-backs lie in (runs made before these
     # columns: every posting), and where the next run starts reading.
     first_posting_id = models.BigIntegerField(default=0)
     last_posting_id = models.BigIntegerField(default=2**63 - 1)
     horizon = models.BigIntegerField(default=0)
+    # Order line ids, the same for its confirmations (decision 0032).
+    first_line_id = models.BigIntegerField(default=0)
+    last_line_id = models.BigIntegerField(default=2**63 - 1)
+    line_horizon = models.BigIntegerField(default=0)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["period"], name="one_run_per_period")]

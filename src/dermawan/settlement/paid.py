@@ -1,7 +1,7 @@
 """Which donations a paid payout paid out.
 
-A run settles the confirmations and claw-backs in its rectangle (decision
-0029: no row per effect; effects.py finds them again). A line is paid out
+A run settles the confirmations and claw-backs in its rectangle (decisions
+0029 and 0032: no row per effect; effects.py finds them again). A line is paid out
 when its net settled amount in a run is positive and the run's payout to
 the line's charity in the line's currency is paid, or that payout failed
 and a later payout that carried its money back is paid. A line whose run
@@ -10,6 +10,7 @@ had nothing to pay its charity (claw-backs ate it) is not.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
 
@@ -25,56 +26,52 @@ PayoutKey = tuple[int, str, str]
 def paid_out_lines(line_ids: Iterable[int]) -> set[int]:
     """Of these order line pks, those a paid payout covered.
 
-    Receipts ask this of a few lines at a time, through the ledger's index of
-    its effects by order line. Only the run that settled a line's
-    confirmation can hold a positive net for it (every other effect is a
-    claw-back), and that net is the confirmation less the claw-backs the
-    same run settled. The claw-backs of a line never exceed its
-    confirmation, by (donation - reversed) in all; so the net is zero
-    exactly when the line is reversed in full and every claw-back of it
-    (a reversal after the confirmation: a larger transaction id) was settled
-    by that same run. No amount needs reading.
+    Receipts ask this of a few lines at a time: each line's confirmation is
+    on the line, its reversals are found through the ledger's index of its
+    effects by order line. Only the run that settled a line's confirmation
+    can hold a positive net for it (every other effect is a claw-back), and
+    that net is the confirmation less the claw-backs the same run settled.
+    The claw-backs of a line never exceed its confirmation, by (donation -
+    reversed) in all; so the net is zero exactly when the line is reversed
+    in full and every claw-back of it (a reversal after the confirmation: a
+    larger transaction id) was settled by that same run. No amount needs
+    reading.
     """
     ids = sorted(set(line_ids))
     runs = effects.rectangles()
     if not ids or not runs:
         return set()
     cursor = bulk.raw_cursor()
-    confirmations: dict[int, tuple[int, int]] = {}
-    reversals: dict[int, list[tuple[int, int]]] = {}
+    settled: dict[int, tuple[PayoutKey, int, bool]] = {}  # line -> (key, confirmation, in full)
+    for line_id, charity_id, currency, donation, reversed_minor, txn, at in bulk.select_in(
+        cursor,
+        "SELECT id, charity_id, currency, donation_minor, reversed_minor, confirmed_txn_id, "
+        "confirmed_at_us FROM donations_orderline WHERE confirmed_txn_id IS NOT NULL AND",
+        "id",
+        ids,
+    ):
+        run_id = effects.settling_run(runs, txn, at)
+        if run_id is not None:
+            settled[line_id] = ((run_id, charity_id, currency), txn, donation == reversed_minor)
+    in_full = sorted(line_id for line_id, (_, _, full) in settled.items() if full)
+    # The index (ledger migration 0004) holds confirmations and reversals.
     for line_id, kind, transaction_id, occurred_at_us in bulk.select_in(
         cursor,
         "SELECT t.order_line_id, t.kind, t.id, t.occurred_at_us FROM ledger_transaction t "
-        f"WHERE t.kind IN {effects.EFFECT_KINDS} AND",
+        "WHERE t.kind IN ('confirmed', 'reversed') AND",
         "t.order_line_id",
-        ids,
+        in_full,
     ):
-        if kind == "confirmed":
-            confirmations[line_id] = (transaction_id, occurred_at_us)
-        else:
-            reversals.setdefault(line_id, []).append((transaction_id, occurred_at_us))
-    if not confirmations:
-        return set()
-    settled: dict[int, PayoutKey] = {}
-    for line_id, charity_id, currency, donation, reversed_minor in bulk.select_in(
-        cursor,
-        "SELECT id, charity_id, currency, donation_minor, reversed_minor "
-        "FROM donations_orderline WHERE",
-        "id",
-        sorted(confirmations),
-    ):
-        confirmed_at = confirmations[line_id]
-        run_id = effects.settling_run(runs, *confirmed_at)
-        if run_id is None:
+        key, confirmation, _ = settled.get(line_id, (None, 0, False))
+        if key is None or kind != "reversed" or transaction_id < confirmation:
             continue
-        claws = [r for r in reversals.get(line_id, []) if r[0] > confirmed_at[0]]
-        if donation == reversed_minor and all(
-            effects.settling_run(runs, *claw) == run_id for claw in claws
-        ):
-            continue  # its run netted it to nothing
-        settled[line_id] = (run_id, charity_id, currency)
-    paid = _paid_keys(set(settled.values()))
-    return {line_id for line_id, key in settled.items() if key in paid}
+        if effects.settling_run(runs, transaction_id, occurred_at_us) != key[0]:
+            settled[line_id] = (key, confirmation, False)  # a claw-back settled later
+    for line_id in in_full:
+        if settled[line_id][2]:
+            del settled[line_id]  # its run netted it to nothing
+    paid = _paid_keys({key for key, _, _ in settled.values()})
+    return {line_id for line_id, (key, _, _) in settled.items() if key in paid}
 
 
 def _paid_keys(keys: set[PayoutKey]) -> set[PayoutKey]:
@@ -113,22 +110,30 @@ def cover_failed(payout: Payout) -> list[Payout]:
     return carried
 
 
-def lines_paid_by(cursor: Any, payouts: list[Payout]) -> list[tuple[int, int, str]]:
-    """(order line pk, amount, currency) of the donations these payouts paid out."""
-    lines: list[tuple[int, int, str]] = []
+# (order line pk, amount, currency) of a donation a payout paid out.
+PaidLine = tuple[int, int, str]
+
+
+def lines_paid_by(cursor: Any, payouts: list[Payout]) -> dict[int, list[PaidLine]]:
+    """Per payout pk, the donations it paid out: the lines of its charity and
+    currency with a positive net in its run. One scan of each run's lines
+    serves all the payouts of that run given."""
+    found: dict[int, list[PaidLine]] = {payout.pk: [] for payout in payouts}
+    by_run: dict[int, list[Payout]] = defaultdict(list)
     for payout in payouts:
-        accounts = effects.payable_accounts(cursor, payout.charity_id, payout.currency)
-        if not accounts or payout.run.lines == 0:
-            continue
-        settled, params = effects.run_effects(payout.run)
-        within, accounts_params = effects.in_accounts(accounts)
-        cursor.execute(
-            f"SELECT t.order_line_id, -sum(p.amount_minor) {settled} AND {within} "
-            "GROUP BY t.order_line_id HAVING sum(p.amount_minor) < 0 ORDER BY t.order_line_id",
-            [*params, *accounts_params],
-        )
-        lines += [(int(line_id), int(amount), payout.currency) for line_id, amount in cursor]
-    return lines
+        by_run[payout.run_id].append(payout)
+    for of_run in by_run.values():
+        keys = {(payout.charity_id, payout.currency): payout.pk for payout in of_run}
+        charities = {charity_id for charity_id, _ in keys}
+        for line_id, charity_id, currency, net in effects.settled_nets(
+            cursor, of_run[0].run, charities
+        ):
+            pk = keys.get((charity_id, currency))
+            if pk is not None and net > 0:
+                found[pk].append((line_id, net, currency))
+    for lines in found.values():
+        lines.sort()
+    return found
 
 
 def _transparency_recording() -> Any:
@@ -140,19 +145,44 @@ def _transparency_recording() -> Any:
     return recording
 
 
-def announce(cursor: Any, payout: Payout, carried: list[Payout], paid_at_us: int) -> None:
-    """The transparency log's ``paid_out`` leaves and the ``payout.paid`` webhook."""
+# Payouts are announced in parts of at most this many donations, so that
+# paying a month of 10 M donations at once holds a part's lines in memory,
+# not the month's (each part scans its run's lines once for its charities).
+ANNOUNCE_DONATIONS = 500_000
+
+
+def announce(cursor: Any, paid: list[tuple[Payout, list[Payout]]], paid_at_us: int) -> None:
+    """The transparency log's ``paid_out`` leaves and the ``payout.paid`` webhooks
+    of these payouts (each with the failed payouts whose money it carried)."""
+    part: list[tuple[Payout, list[Payout]]] = []
+    donations = 0
+    for item in paid:
+        size = sum(p.donations for p in (item[0], *item[1]))
+        if part and donations + size > ANNOUNCE_DONATIONS:
+            _announce(cursor, part, paid_at_us)
+            part, donations = [], 0
+        part.append(item)
+        donations += size
+    if part:
+        _announce(cursor, part, paid_at_us)
+
+
+def _announce(cursor: Any, paid: list[tuple[Payout, list[Payout]]], paid_at_us: int) -> None:
     from dermawan.webhooks.models import PAYOUT_PAID
     from dermawan.webhooks.outbox import enqueue
 
-    lines = lines_paid_by(cursor, [payout, *carried])
+    lines = lines_paid_by(cursor, [p for payout, carried in paid for p in (payout, *carried)])
+    per_payout = [
+        [line for p in (payout, *carried) for line in lines[p.pk]] for payout, carried in paid
+    ]
     recording = _transparency_recording()
     if recording is not None:
         recording.record_paid_out(
             cursor,
             [
                 recording.PaidOutLine(line_id, amount, currency)
-                for line_id, amount, currency in lines
+                for of_payout in per_payout
+                for line_id, amount, currency in of_payout
             ],
             paid_at_us,
         )
@@ -166,9 +196,10 @@ def announce(cursor: Any, payout: Payout, carried: list[Payout], paid_at_us: int
                 "currency": payout.currency,
                 "amount_minor": payout.amount_minor,
                 "period": payout.run.period,
-                "donations": len(lines),
+                "donations": len(of_payout),
                 "paid_at": to_rfc3339(paid_at_us),
             }
+            for (payout, _), of_payout in zip(paid, per_payout, strict=True)
         ],
         paid_at_us,
     )

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 
@@ -35,6 +36,7 @@ __all__ = [
     "exported_payouts",
     "mark_failed",
     "mark_paid",
+    "mark_paid_many",
     "payouts_to_export",
     "reference_of",
 ]
@@ -148,37 +150,43 @@ def exported_payouts(references: Iterable[str]) -> dict[str, ExportedPayout]:
 
 
 def mark_paid(reference: str, *, actor: str, paid_at: datetime) -> None:
-    """The bank paid this payout: it leaves the platform's clearing account.
+    """The bank paid this payout (``mark_paid_many`` of one)."""
+    mark_paid_many([reference], actor=actor, paid_at=paid_at)
 
-    Its donations become paid out (transparency log leaves, ``payout.paid``
-    webhook) in the same transaction. Refused unless the payout is exported.
+
+def mark_paid_many(references: list[str], *, actor: str, paid_at: datetime) -> None:
+    """The bank paid these payouts: they leave the platform's clearing account.
+
+    Their donations become paid out (transparency log leaves, ``payout.paid``
+    webhooks) in the same transaction, read in one scan per run however many
+    payouts of it are paid. Refused, all of them, unless each is exported.
     """
     if paid_at.tzinfo is None:
-        raise Refused(f"payout {reference}: paid_at needs a time zone")
+        raise Refused(f"payouts {', '.join(references)}: paid_at needs a time zone")
     paid_at_us = (paid_at - EPOCH) // ONE_MICROSECOND
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         lock(cursor)
-        payout = _exported(reference, "paid")
-        post(
-            cursor,
-            AccountBook(),
-            [_entry(books.PAID, payout, paid_at_us, "exported", books.PLATFORM_CLEARING)],
-        )
-        payout.status, payout.paid_at_us = Payout.PAID, paid_at_us
-        payout.save(update_fields=["status", "paid_at_us"])
-        carried = paid.cover_failed(payout)
-        paid.announce(cursor, payout, carried, paid_at_us)
-        record(
-            actor,
-            "settlement.payout_paid",
-            f"payout:{reference}",
-            charity_id=payout.charity_id,
-            currency=payout.currency,
-            amount_minor=payout.amount_minor,
-            paid_at=to_rfc3339(paid_at_us),
-            carried_failed=[p.reference for p in carried],
-        )
+        done: list[tuple[Payout, list[Payout]]] = []
+        for reference in references:
+            payout = _leave_exported(
+                cursor, reference, "paid", books.PAID, paid_at_us, books.PLATFORM_CLEARING
+            )
+            payout.status, payout.paid_at_us = Payout.PAID, paid_at_us
+            payout.save(update_fields=["status", "paid_at_us"])
+            carried = paid.cover_failed(payout)
+            done.append((payout, carried))
+            record(
+                actor,
+                "settlement.payout_paid",
+                f"payout:{reference}",
+                charity_id=payout.charity_id,
+                currency=payout.currency,
+                amount_minor=payout.amount_minor,
+                paid_at=to_rfc3339(paid_at_us),
+                carried_failed=[p.reference for p in carried],
+            )
+        paid.announce(cursor, done, paid_at_us)
 
 
 def mark_failed(reference: str, *, actor: str, reason: str, at_us: int | None = None) -> None:
@@ -191,11 +199,8 @@ def mark_failed(reference: str, *, actor: str, reason: str, at_us: int | None = 
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         lock(cursor)
-        payout = _exported(reference, "failed")
-        post(
-            cursor,
-            AccountBook(),
-            [_entry(books.FAILED, payout, at_us, "exported", books.CHARITY_SETTLED)],
+        payout = _leave_exported(
+            cursor, reference, "failed", books.FAILED, at_us, books.CHARITY_SETTLED
         )
         payout.status, payout.failed_at_us = Payout.FAILED, at_us
         payout.failed_reason = reason[:500]
@@ -226,6 +231,16 @@ def _exported(reference: str, becoming: str) -> Payout:
         raise Refused(
             f"payout {reference} is {payout.status}, not exported: it cannot become {becoming}"
         )
+    return payout
+
+
+def _leave_exported(
+    cursor: Any, reference: str, becoming: str, kind: str, at_us: int, to_kind: str
+) -> Payout:
+    """The exported payout ``reference`` (refused otherwise), its amount moved off
+    the exported account onto ``to_kind``'s by a ledger transaction of ``kind``."""
+    payout = _exported(reference, becoming)
+    post(cursor, AccountBook(), [_entry(kind, payout, at_us, "exported", to_kind)])
     return payout
 
 

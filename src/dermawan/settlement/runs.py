@@ -8,10 +8,12 @@ so the rectangles nest: every effect is settled by exactly one run (the first
 whose rectangle holds it), a late confirmation dated in a settled month lands
 in the next run, and settling a period again changes nothing.
 
-The heavy work is one grouped statement over the rectangle (per merchant,
-charity and currency; decision 0029): no row per settled effect is written,
-since the rectangles alone say which run settled what (effects.py). The
-per-owner figures are few, and go to the ledger through the journal.
+The heavy work is two grouped statements over the rectangle (per merchant,
+charity and currency): the confirmations, from the order lines that carry
+them, and the few claw-backs, from the ledger (decision 0032). No row per
+settled effect is written, since the rectangles alone say which run settled
+what (decision 0029, effects.py). The per-owner figures are few, and go to
+the ledger through the journal.
 """
 
 from __future__ import annotations
@@ -65,7 +67,7 @@ def settle(period_text: str, *, actor: str, at_us: int | None = None) -> Settled
     if existing is not None:
         return Settled(existing, created=False)
     _refuse_out_of_order(period)
-    watermark, posting_top = _watermark()
+    watermark, tops = _watermark()
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         lock(cursor)
@@ -83,7 +85,7 @@ def settle(period_text: str, *, actor: str, at_us: int | None = None) -> Settled
             created_by=actor,
             created_at_us=at_us,
         )
-        groups = _group(cursor, run, previous, posting_top)
+        groups = _group(cursor, run, previous, tops)
         _book(cursor, run, groups, at_us)
         record(
             actor,
@@ -112,9 +114,18 @@ def _refuse_out_of_order(period: Period) -> None:
         )
 
 
-def _watermark() -> tuple[int, int]:
+@dataclass(frozen=True)
+class Tops:
+    """The last id of postings and of order lines when the watermark was read:
+    every row up to them is committed once ``_watermark`` returns."""
+
+    posting: int
+    line: int
+
+
+def _watermark() -> tuple[int, Tops]:
     """The last ledger transaction id, with no engine batch still writing below it,
-    and the last posting id then (every posting up to it committed on return).
+    and the last posting and order line ids then (``Tops``).
 
     On PostgreSQL ids are reserved before commit (in blocks), so a batch in
     flight may hold ids below the largest committed one. Such a batch got
@@ -123,27 +134,18 @@ def _watermark() -> tuple[int, int]:
     this database in flight at that moment to end. Later batches reserve
     ids above it. Ingest never waits for settlement.
 
-    Posting ids come from their sequence as the rows are inserted, by a
-    batch that already has its transaction id: the sequence's last value,
-    read before the transactions in flight, bounds every posting those
-    transactions (or any committed before) wrote.
+    Posting and order line ids come from their sequences, by a batch that
+    already has its transaction id (lines a block at a time): the last id
+    each sequence had handed out, read before the transactions in flight,
+    bounds every row those transactions (or any committed before) wrote.
     """
     cursor = bulk.raw_cursor()
     with transaction.atomic():
+        tops = read_tops(cursor)
+        cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
         if connection.vendor != "postgresql":
             # One writer at a time: nothing is in flight.
-            cursor.execute(
-                "SELECT (SELECT coalesce(max(id), 0) FROM ledger_transaction), "
-                "(SELECT coalesce(max(id), 0) FROM ledger_posting)"
-            )
-            watermark, posting_top = cursor.fetchone()
-            return int(watermark), int(posting_top)
-        cursor.execute(
-            "SELECT coalesce(pg_sequence_last_value("
-            "pg_get_serial_sequence('ledger_posting', 'id')::regclass), 0)"
-        )
-        posting_top = int(cursor.fetchone()[0])
-        cursor.execute("SELECT coalesce(max(id), 0) FROM ledger_transaction")
+            return int(cursor.fetchone()[0]), tops
         watermark = int(cursor.fetchone()[0])
         cursor.execute(
             "SELECT pid, backend_xid::text FROM pg_stat_activity WHERE datname = "
@@ -166,92 +168,153 @@ def _watermark() -> tuple[int, int]:
             )
         if in_flight:
             time.sleep(0.05)
-    return watermark, posting_top
+    return watermark, tops
+
+
+def read_tops(cursor: Any) -> Tops:
+    """The last posting and order line ids handed out so far."""
+    if connection.vendor != "postgresql":
+        cursor.execute(
+            "SELECT (SELECT coalesce(max(id), 0) FROM ledger_posting), "
+            "(SELECT coalesce(max(id), 0) FROM donations_orderline)"
+        )
+        posting, line = cursor.fetchone()
+        return Tops(int(posting), int(line))
+    # The end of the last block handed out (a block is increment_by ids).
+    cursor.execute(
+        "SELECT t.name, coalesce(s.last_value + s.increment_by - 1, 0) "
+        "FROM unnest(%s::text[]) AS t(name) JOIN pg_sequences s "
+        "ON s.schemaname || '.' || s.sequencename = pg_get_serial_sequence(t.name, 'id')",
+        (["ledger_posting", "donations_orderline"],),
+    )
+    tops = {name: int(top) for name, top in cursor.fetchall()}
+    return Tops(tops.get("ledger_posting", 0), tops.get("donations_orderline", 0))
 
 
 # (merchant_id, charity_id, currency) -> [confirmations, confirmed, clawed back]
 Groups = dict[tuple[str, str, str], list[int]]
 
+# A line whose confirmation may still come: pending, with money outstanding.
+MAY_CONFIRM = (
+    "l.confirmed_txn_id IS NULL AND l.status = 'pending' AND l.donation_minor > l.reversed_minor"
+)
 
-def _group(cursor: Any, run: Run, previous: Run | None, posting_top: int) -> Groups:
-    """One grouped statement over the run's rectangle, less the previous one's.
 
-    It reads the postings from the previous run's horizon on (every posting
-    a later run may settle lies there, see below), so a month's run scans
-    the month's postings, not every posting ever written. Besides the
-    figures it finds the range of posting ids the run settled (where the
-    readers of effects.py look for them again) and this run's horizon: the
-    first posting id the next run must read. That is the lowest posting
-    up to ``posting_top`` (the last posting id when the watermark was read,
-    every one of them committed by now) that this run leaves for later
-    (past the watermark, or dated after the period), else ``posting_top + 1``:
-    a posting written later has a larger id.
+def _group(cursor: Any, run: Run, previous: Run | None, tops: Tops) -> Groups:
+    """Two grouped statements over the run's rectangle, less the previous one's.
+
+    Confirmations are read from the order lines (no join), claw-backs from
+    the few debits of charity_payable joined to their transactions and
+    lines (decision 0032). Each statement starts at the previous run's
+    horizon for its table (every row a later run may settle lies there, see
+    below), so a month's run scans the month's rows, not every row ever
+    written. Besides the figures each finds the range of ids the run
+    settled (where the readers of effects.py look for them again) and this
+    run's horizon: the first id the next run must read. That is the lowest
+    id up to the table's top (``tops``: every row up to it committed by
+    now) that this run leaves for later (an effect past the watermark or
+    dated after the period; for lines also one that may still be
+    confirmed), else the top + 1: a row written later has a larger id.
     """
     cursor.execute(
         "SELECT id, owner_id, currency FROM ledger_account WHERE kind = 'charity_payable'"
     )
     payable = {int(id_): (owner, currency) for id_, owner, currency in cursor.fetchall()}
-    run.horizon = posting_top + 1
-    run.first_posting_id, run.last_posting_id, run.lines = run.horizon, run.horizon - 1, 0
+    run.lines = 0
     groups: Groups = {}
+    if connection.vendor == "postgresql":
+        # A monthly batch over millions of rows: aggregates in memory, no
+        # JIT (as for the engine), and plain SELECTs, which PostgreSQL runs
+        # in parallel (an INSERT ... SELECT would run on one core).
+        cursor.execute("SET LOCAL work_mem = '1GB'")
+        cursor.execute("SET LOCAL jit = off")
+    before = effects.newly_held_params(run, previous)
+    mark = bulk.marks(1)
+    # In this run's rectangle (and not the previous one's, by the WHERE).
+    held_line = f"(l.confirmed_txn_id <= {mark} AND l.confirmed_at_us < {mark})"
+    held_params = [run.watermark, run.period_end_us]
+    cursor.execute(
+        f"SELECT l.merchant_id, l.charity_id, l.currency, {held_line}, "
+        "count(*), sum(l.confirmed_minor), min(l.id), max(l.id) "
+        f"FROM donations_orderline l WHERE l.id >= {mark} AND ("
+        f"({MAY_CONFIRM} AND l.id <= {mark}) OR (l.confirmed_txn_id IS NOT NULL "
+        f"AND NOT (l.confirmed_txn_id <= {mark} AND l.confirmed_at_us < {mark}) "
+        f"AND ({held_line} OR l.id <= {mark}))) "
+        "GROUP BY 1, 2, 3, 4",
+        [
+            *held_params,
+            previous.line_horizon if previous else 0,
+            tops.line,
+            *before[2:],
+            *held_params,
+            tops.line,
+        ],
+    )
+    run.line_horizon = tops.line + 1
+    lines: list[int] = []
+    for merchant_id, charity_id, currency, is_held, count, amount, low, high in cursor.fetchall():
+        if not is_held:  # left for a later run
+            run.line_horizon = min(run.line_horizon, int(low))
+            continue
+        figures = groups.setdefault((merchant_id, charity_id, currency), [0, 0, 0])
+        figures[0] += int(count)
+        figures[1] += int(amount)
+        run.lines += int(count)
+        lines += [int(low), int(high)]
+    run.first_line_id, run.last_line_id = (min(lines), max(lines)) if lines else (1, 0)
+    run.horizon = tops.posting + 1
+    postings: list[int] = []
     if payable:
-        prev_watermark, prev_end, horizon = (
-            (previous.watermark, previous.period_end_us, previous.horizon)
-            if previous
-            else (0, 0, 0)
-        )
-        if connection.vendor == "postgresql":
-            # A monthly batch over millions of rows: hash joins in memory, no
-            # JIT (as for the engine), and a plain SELECT, which PostgreSQL
-            # runs in parallel (an INSERT ... SELECT would run on one core).
-            cursor.execute("SET LOCAL work_mem = '1GB'")
-            cursor.execute("SET LOCAL jit = off")
         accounts, accounts_params = effects.in_accounts(sorted(payable))
-        mark = bulk.marks(1)
-        held = f"(t.id <= {mark} AND t.occurred_at_us < {mark})"  # in this run's rectangle
-        held_params = [run.watermark, run.period_end_us]
-        # The engine's postings on charity_payable: a confirmation credits it
-        # (amount < 0), a claw-back debits it; a reversal before confirmation
-        # never touches it. The order line gives the merchant. Grouped also by
-        # "held" and by sign, so that every aggregate is a plain one.
+        held = f"(t.id <= {mark} AND t.occurred_at_us < {mark})"
+        if connection.vendor == "postgresql":
+            # A claw-back is one debit of charity_payable per hundred or so
+            # credits, which the planner cannot tell from its statistics: it
+            # scans the month's transactions to hash the reversals among them
+            # (or worse). Look the few up by primary key instead, a cost that
+            # grows with the claw-backs, not with the month.
+            cursor.execute("SET LOCAL enable_hashjoin = off")
+            cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
-            f"SELECT l.merchant_id, p.account_id, {held}, p.amount_minor < 0, "
+            f"SELECT l.merchant_id, p.account_id, {held}, "
             "count(*), sum(p.amount_minor), min(p.id), max(p.id) "
             "FROM ledger_posting p "
             "JOIN ledger_transaction t ON t.id = p.transaction_id "
             "JOIN donations_orderline l ON l.id = t.order_line_id "
-            f"WHERE p.id >= {mark} AND {accounts} AND t.kind IN {effects.EFFECT_KINDS} "
+            f"WHERE p.id >= {mark} AND {accounts} AND {effects.CLAW_BACK} "
             f"AND NOT (t.id <= {mark} AND t.occurred_at_us < {mark}) "
             f"AND ({held} OR p.id <= {mark}) "
-            "GROUP BY 1, 2, 3, 4",
+            "GROUP BY 1, 2, 3",
             [
                 *held_params,
-                horizon,
+                previous.horizon if previous else 0,
                 *accounts_params,
-                prev_watermark,
-                prev_end,
+                *before[2:],
                 *held_params,
-                posting_top,
+                tops.posting,
             ],
         )
-        first, last = None, None
-        for merchant_id, account_id, is_held, credit, count, amount, low, high in cursor:
-            if not is_held:  # left for a later run
+        for merchant_id, account_id, is_held, count, amount, low, high in cursor.fetchall():
+            if not is_held:
                 run.horizon = min(run.horizon, int(low))
                 continue
             charity_id, currency = payable[int(account_id)]
             figures = groups.setdefault((merchant_id, charity_id, currency), [0, 0, 0])
-            if credit:  # confirmations
-                figures[0] += int(count)
-                figures[1] -= int(amount)
-            else:  # claw-backs
-                figures[2] += int(amount)
+            figures[2] += int(amount)
             run.lines += int(count)
-            first = int(low) if first is None else min(first, int(low))
-            last = int(high) if last is None else max(last, int(high))
-        if first is not None and last is not None:
-            run.first_posting_id, run.last_posting_id = first, last
-    run.save(update_fields=["lines", "horizon", "first_posting_id", "last_posting_id"])
+            postings += [int(low), int(high)]
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL enable_hashjoin = on")
+            cursor.execute("SET LOCAL enable_mergejoin = on")
+    run.first_posting_id, run.last_posting_id = (
+        (min(postings), max(postings)) if postings else (1, 0)
+    )
+    run.save(
+        update_fields=[
+            "lines", "horizon", "first_posting_id", "last_posting_id",
+            "line_horizon", "first_line_id", "last_line_id",
+        ]
+    )  # fmt: skip
     return groups
 
 

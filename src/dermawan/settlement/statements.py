@@ -178,36 +178,38 @@ def build(party: str, party_id: str, period: str) -> Statement:
 
 
 def _detail_rows(statement: Statement) -> list[Row]:
-    """Per line for confirmations and claw-backs (set-based read), totals for the rest."""
+    """Per line for confirmations and claw-backs (set-based reads), totals for the rest."""
     run = Run.objects.get(pk=statement.run_id)
     cursor = bulk.raw_cursor()
-    by_currency: dict[str, list[Row]] = {}
-    if statement.party == MERCHANT:
-        accounts, own, other = effects.payable_accounts(cursor), "merchant_id", "charity_id"
-    else:
-        accounts = effects.payable_accounts(cursor, statement.party_id)
-        own, other = "charity_id", "merchant_id"
+    own, other = (
+        ("merchant_id", "charity_id")
+        if statement.party == MERCHANT
+        else ("charity_id", "merchant_id")
+    )
+    accounts = effects.payable_accounts(cursor)
+    by_kind: dict[tuple[str, str], list[Row]] = {}
     if accounts and run.lines:
-        settled, params = effects.run_effects(
-            run, "JOIN donations_orderline l ON l.id = t.order_line_id"
-        )
-        within, accounts_params = effects.in_accounts(accounts)
-        cursor.execute(
-            f"SELECT l.currency, l.order_id, l.line_id, l.{other}, -p.amount_minor "
-            f"{settled} AND {within} AND l.{own} = {bulk.marks(1)} "
-            "ORDER BY l.currency, p.amount_minor > 0, l.order_id, l.line_id, p.id",
-            [*params, *accounts_params, statement.party_id],
-        )
-        for currency, order_id, line_id, counterparty, amount in cursor.fetchall():
-            kind = CONFIRMED if amount > 0 else CLAWED_BACK
-            by_currency.setdefault(currency, []).append(
-                Row(currency, kind, int(amount), order_id, line_id, counterparty or "")
+        confirmed, params = effects.confirmations(run)
+        clawed, claw_params = effects.claw_backs(run, accounts)
+        for kind, sql, sql_params in (
+            (CONFIRMED, f"l.confirmed_minor {confirmed}", params),
+            (CLAWED_BACK, f"-p.amount_minor {clawed}", claw_params),
+        ):
+            cursor.execute(
+                f"SELECT l.currency, l.order_id, l.line_id, l.{other}, {sql} "
+                f"AND l.{own} = {bulk.marks(1)} ORDER BY l.currency, l.order_id, l.line_id"
+                + (", p.id" if kind == CLAWED_BACK else ""),
+                [*sql_params, statement.party_id],
             )
+            for currency, order_id, line_id, counterparty, amount in cursor.fetchall():
+                by_kind.setdefault((currency, kind), []).append(
+                    Row(currency, kind, int(amount), order_id, line_id, counterparty or "")
+                )
     rows: list[Row] = []
     for summary in statement.summaries:
         for kind, amount in summary.figures:
             if kind in (CONFIRMED, CLAWED_BACK):
-                rows += [r for r in by_currency.get(summary.currency, []) if r.kind == kind]
+                rows += by_kind.get((summary.currency, kind), [])
             else:
                 rows.append(Row(summary.currency, kind, amount))
     return rows

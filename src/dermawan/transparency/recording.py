@@ -116,11 +116,6 @@ def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
     return {line_id: bytes(salt) for line_id, salt in rows}
 
 
-def event_row_ids(cursor: Any, event_ids: Sequence[str]) -> dict[str, int]:
-    """The row id of each order event, by its event id, in one statement."""
-    return dict(bulk.read_all(cursor, [EVENT_ROWS.among(event_ids)])[0])
-
-
 def record_effects(
     cursor: Any,
     effects: Sequence[tuple[Effect, Line, int]],
