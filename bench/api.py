@@ -33,7 +33,7 @@ from pathlib import Path
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import dermawan, fresh_database, simulate
+from common import cpu_seconds, database_backends, dermawan, fresh_database, process_tree, simulate
 
 HOST = "127.0.0.1"  # loopback only, always
 BATCH = 1_000
@@ -46,6 +46,11 @@ class Run:
     seconds: float = 0.0
     latencies: list[float] = field(default_factory=list)
     statuses: dict[int, int] = field(default_factory=dict)
+    # CPU seconds per process group during the run (server, database, client).
+    cpu: dict[str, float] = field(default_factory=dict)
+
+    def cpu_ms_per_request(self) -> dict[str, float]:
+        return {name: seconds * 1000 / max(1, self.requests) for name, seconds in self.cpu.items()}
 
     @property
     def per_second(self) -> float:
@@ -95,9 +100,40 @@ async def _connection(
         writer.close()
 
 
-def load(port: int, requests: list[bytes], concurrency: int, seconds: float) -> Run:
+class Processes:
+    """Where the CPU goes: the server's processes, the database's, this client."""
+
+    def __init__(self, server: int, url: str) -> None:
+        self.server, self.url = server, url
+
+    def snapshot(self) -> dict[str, dict[int, float]]:
+        groups = {
+            "server": process_tree(self.server),
+            "database": database_backends(self.url),
+            "client": [os.getpid()],
+        }
+        return {name: {pid: cpu_seconds([pid]) for pid in pids} for name, pids in groups.items()}
+
+    @staticmethod
+    def used(
+        before: dict[str, dict[int, float]], after: dict[str, dict[int, float]]
+    ) -> dict[str, float]:
+        return {
+            name: sum(seconds - before[name].get(pid, 0.0) for pid, seconds in pids.items())
+            for name, pids in after.items()
+        }
+
+
+def load(
+    port: int,
+    requests: list[bytes],
+    concurrency: int,
+    seconds: float,
+    processes: Processes | None = None,
+) -> Run:
     """Send ``requests`` over ``concurrency`` keep-alive connections, for at most ``seconds``."""
     run = Run()
+    before = processes.snapshot() if processes else None
 
     async def main() -> None:
         index: asyncio.Queue[int] = asyncio.Queue()
@@ -111,6 +147,8 @@ def load(port: int, requests: list[bytes], concurrency: int, seconds: float) -> 
         run.seconds = time.perf_counter() - started
 
     asyncio.run(main())
+    if processes and before:
+        run.cpu = Processes.used(before, processes.snapshot())
     return run
 
 
@@ -149,6 +187,25 @@ def start_server(
     raise SystemExit("dermawan serve did not start")
 
 
+def api_runs(url: str, after: int = 0) -> list[dict[str, int]]:
+    """The counts of the API's engine batches (ingest runs) with an id above ``after``."""
+    query = "SELECT id, counts FROM donations_ingestrun WHERE source = 'api' AND id > %s"
+    if url.startswith("sqlite"):
+        import sqlite3
+
+        with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
+            rows = db.execute(query.replace("%s", "?"), (after,)).fetchall()
+    else:
+        import psycopg
+
+        with psycopg.connect(url) as db:
+            rows = db.execute(query, (after,)).fetchall()
+    return [
+        {"id": int(id_), **(json.loads(counts) if isinstance(counts, str) else counts)}
+        for id_, counts in rows
+    ]
+
+
 def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[str, object]:
     rate, bare_rate = api.per_second * scale, bare.per_second * scale
     print(
@@ -158,6 +215,13 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
         f"(p99 {bare.percentile(99):5.1f} ms); ratio {rate / bare_rate:.4f} of bare "
         f"({bare_rate / rate:,.1f}x its time per request)"
     )
+    cpu, bare_cpu = api.cpu_ms_per_request(), bare.cpu_ms_per_request()
+    if cpu:
+        print(
+            "           CPU ms per request: "
+            + ", ".join(f"{name} {ms:.3f}" for name, ms in cpu.items())
+            + f" (bare: {', '.join(f'{name} {ms:.3f}' for name, ms in bare_cpu.items())})"
+        )
     return {
         "rate": round(rate),
         "p50_ms": round(api.percentile(50), 2),
@@ -167,6 +231,8 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
         "bare_rate": round(bare_rate),
         "bare_p99_ms": round(bare.percentile(99), 2),
         "ratio_to_bare": round(rate / bare_rate, 3),
+        "cpu_ms_per_request": {name: round(ms, 3) for name, ms in cpu.items()},
+        "bare_cpu_ms_per_request": {name: round(ms, 3) for name, ms in bare_cpu.items()},
     }
 
 
@@ -216,16 +282,26 @@ def main() -> None:
                 warm = [b'{"events":[' + line.replace(b'"event_id":"', b'"event_id":"warm-')
                         + b"]}" for line in singles[:50]]  # fmt: skip
                 load(port, [request("/api/v1/events", b, key) for b in warm], 8, 10)
+                processes = Processes(server.pid, url)
                 bare = load(port, [request("/api/v1/health", b, None) for b in bodies],
-                            args.concurrency_batched, args.seconds)  # fmt: skip
+                            args.concurrency_batched, args.seconds, processes)  # fmt: skip
                 api = load(port, [request("/api/v1/events", b, key) for b in bodies],
-                           args.concurrency_batched, args.seconds)  # fmt: skip
+                           args.concurrency_batched, args.seconds, processes)  # fmt: skip
                 batched_figures = describe("batched", api, bare, "events/s", BATCH)
                 bare = load(port, [request("/api/v1/health", b, None) for b in single_bodies],
-                            args.concurrency_single, args.seconds)  # fmt: skip
+                            args.concurrency_single, args.seconds, processes)  # fmt: skip
+                last_run = max((run["id"] for run in api_runs(url)), default=0)
                 api = load(port, [request("/api/v1/events", b, key) for b in single_bodies],
-                           args.concurrency_single, args.seconds)  # fmt: skip
+                           args.concurrency_single, args.seconds, processes)  # fmt: skip
                 single_figures = describe("single", api, bare, "requests/s")
+                # Group commit at work: how many requests each engine batch served.
+                groups = [run["requests"] for run in api_runs(url, last_run)]
+                single_figures["requests_per_batch"] = round(sum(groups) / max(1, len(groups)), 2)
+                print(
+                    f"           {len(groups):,} engine batches, "
+                    f"{single_figures['requests_per_batch']} requests each on average, "
+                    f"at most {max(groups, default=0)}"
+                )
                 figures[kind] = {"batched": batched_figures, "single": single_figures}
                 if api.failures or "Traceback" in log.read_text(errors="replace"):
                     print(f"  server errors: see {log}")

@@ -40,6 +40,24 @@ def test_revoke_stops_the_key_at_once(api: Api, keys: Keys, capsys: Any) -> None
     assert all(e.actor.startswith("cli:") for e in entries())
 
 
+def test_a_revocation_by_another_process_holds_within_the_ttl(
+    api: Api, keys: Keys, capsys: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Decision 0031: a server remembers a key's row for KEY_TTL_SECONDS, no longer."""
+    from django.utils import timezone
+
+    from dermawan.api import keys as api_keys
+
+    _, made = call_json("create_api_key", "--kind", "marketplace", capsys=capsys)
+    assert api.get("/api/v1/pledges", key=made["key"]).status_code == 200
+    # Revoked by another process: this one's memory is not told.
+    ApiKey.objects.filter(prefix=made["prefix"]).update(revoked_at=timezone.now())
+    assert api.get("/api/v1/pledges", key=made["key"]).status_code == 200
+    clock = api_keys.time.monotonic() + api_keys.KEY_TTL_SECONDS
+    monkeypatch.setattr(api_keys.time, "monotonic", lambda: clock)
+    problem(api.get("/api/v1/pledges", key=made["key"]), 401, "revoked-key")
+
+
 @pytest.mark.parametrize(
     "args",
     [

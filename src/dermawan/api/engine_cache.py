@@ -25,24 +25,23 @@ _cached: tuple[str, int, PledgeBook] | None = None  # (database, version, book)
 class ApiEngine(Engine):
     """The engine with a given pledge book (the rest is the engine, unchanged)."""
 
+    # A group commit fails whole (event_batches): two statements saved per batch.
+    savepoint = False
+
     def __init__(self, run_id: int, pledges: PledgeBook) -> None:
         self.run_id = run_id
         self.pledges = pledges
         self.accounts = AccountBook()
 
 
-def catalog_version() -> int:
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT version FROM api_catalogversion WHERE id = 1")
-        row = cursor.fetchone()
-    return int(row[0]) if row else 0
+# The version, for a caller that reads it with another statement (event_batches).
+VERSION_SQL = "(SELECT version FROM api_catalogversion WHERE id = 1)"
 
 
-def pledge_book() -> PledgeBook:
-    """The pledge book as of now; call inside the batch's transaction."""
+def pledge_book(version: int) -> PledgeBook:
+    """The pledge book as of ``version``, read inside the batch's transaction."""
     global _cached
     database = str(connection.settings_dict["NAME"])
-    version = catalog_version()
     cached = _cached
     if cached is not None and cached[0] == database and cached[1] == version:
         return cached[2]
@@ -52,8 +51,8 @@ def pledge_book() -> PledgeBook:
     return book
 
 
-def engine(run_id: int) -> Engine:
-    return ApiEngine(run_id, pledge_book())
+def engine(run_id: int, catalog_version: int) -> Engine:
+    return ApiEngine(run_id, pledge_book(catalog_version))
 
 
 def forget() -> None:

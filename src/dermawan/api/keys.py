@@ -1,9 +1,11 @@
-"""API keys: made and shown once, stored as argon2 hashes, checked fast, revoked at once.
+"""API keys: made and shown once, stored as argon2 hashes, checked fast, revocable.
 
 A key reads ``dw_<prefix>_<secret>``. The prefix finds the row (unique
 index); the whole key is checked against its argon2 hash once per process,
-then remembered as a SHA-256 digest, so a request costs one indexed read
-(which also sees a revocation at once) and no argon2 work.
+then remembered as a SHA-256 digest, so a request costs no argon2 work. The
+row itself is remembered for ``KEY_TTL_SECONDS`` (decision 0031), so a busy
+key costs no database read per request: a revocation stops the key at once
+in the process that revokes it and within that time in every other one.
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
@@ -29,6 +32,8 @@ SIGNING_PREFIX = "dws_"
 KINDS = (ApiKey.MARKETPLACE, ApiKey.MERCHANT, ApiKey.CHARITY, ApiKey.ADMIN)
 OWNED_KINDS = (ApiKey.MERCHANT, ApiKey.CHARITY)
 _VERIFIED_LIMIT = 10_000
+# How long a server process trusts a key's row without reading it again.
+KEY_TTL_SECONDS = 2.0
 
 
 @cache
@@ -128,19 +133,37 @@ def matches(key: KeyRecord | ApiKey, presented: str) -> bool:
     return True
 
 
+# prefix -> (the key's row, when it was read): known keys only, so that
+# requests with made-up prefixes cannot fill it.
+_rows: dict[str, tuple[KeyRecord, float]] = {}
+
+
 def find(presented: str) -> KeyRecord | None:
     """The key ``presented`` names, if its secret matches (revoked or not)."""
     prefix = prefix_of(presented)
     if prefix is None:
         return None
+    key = _row(prefix)
+    return key if key is not None and matches(key, presented) else None
+
+
+def _row(prefix: str) -> KeyRecord | None:
+    now = time.monotonic()
+    remembered = _rows.get(prefix)
+    if remembered is not None and now - remembered[1] < KEY_TTL_SECONDS:
+        return remembered[0]
     with connection.cursor() as cursor:
         cursor.execute(SELECT_KEY, [prefix])
         row = cursor.fetchone()
     if row is None:
+        _rows.pop(prefix, None)
         return None
     key = KeyRecord(*row)
     key = key._replace(require_signature=bool(key.require_signature))
-    return key if matches(key, presented) else None
+    if len(_rows) >= _VERIFIED_LIMIT:
+        _rows.clear()
+    _rows[prefix] = (key, now)
+    return key
 
 
 def revoke(prefix_or_key: str) -> ApiKey | None:
@@ -153,4 +176,5 @@ def revoke(prefix_or_key: str) -> ApiKey | None:
         key.revoked_at = timezone.now()
         key.save(update_fields=["revoked_at"])
     _verified.pop(prefix, None)
+    _rows.pop(prefix, None)
     return key

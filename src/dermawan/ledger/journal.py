@@ -27,31 +27,47 @@ ENTRY_TYPES = (
     "event_row_id bigint, occurred_at_us bigint, debit_id bigint, credit_id bigint, "
     "amount_minor bigint"
 )
-# One statement: the transactions, their two postings each, and the balances
-# they move, all read from the batch's entries (``{entries}``, a FROM item).
-# Data-modifying CTEs run in one snapshot and each row is written once.
+
+
+def _writes(entries: str) -> tuple[str, str, str]:
+    """The three writes of a batch's entries, read from ``entries`` (a table's name):
+    the transactions, their two postings each, and the balances they move."""
+    transactions = (
+        "INSERT INTO ledger_transaction "
+        "(id, kind, currency, order_line_id, event_row_id, occurred_at_us) "
+        f"SELECT id, kind, currency, order_line_id, event_row_id, occurred_at_us FROM {entries} "
+        "ORDER BY id"
+    )
+    postings = (
+        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
+        "SELECT transaction_id, account_id, amount_minor FROM ("
+        " SELECT id AS transaction_id, 0 AS leg, debit_id AS account_id, amount_minor"
+        f" FROM {entries}"
+        f" UNION ALL SELECT id, 1, credit_id, -amount_minor FROM {entries}"
+        ") legs ORDER BY transaction_id, leg"
+    )
+    balances = (
+        "UPDATE ledger_account SET balance_minor = balance_minor + moves.amount_minor "
+        "FROM ("
+        " SELECT account_id, sum(amount_minor) AS amount_minor FROM ("
+        f"  SELECT debit_id AS account_id, amount_minor FROM {entries}"
+        f"  UNION ALL SELECT credit_id, -amount_minor FROM {entries}"
+        " ) legs GROUP BY account_id ORDER BY account_id"
+        ") moves "
+        "WHERE ledger_account.id = moves.account_id AND moves.amount_minor <> 0"
+    )
+    return transactions, postings, balances
+
+
+# PostgreSQL: the three writes as one statement over the entries (``{entries}``,
+# a FROM item). Data-modifying CTEs run in one snapshot and each row is written once.
+_TRANSACTIONS, _POSTINGS, _BALANCES = _writes("entry")
 POST_SQL = (
     "WITH entry AS MATERIALIZED (SELECT * FROM {entries}), "
-    "written AS ("
-    " INSERT INTO ledger_transaction "
-    " (id, kind, currency, order_line_id, event_row_id, occurred_at_us) "
-    " SELECT id, kind, currency, order_line_id, event_row_id, occurred_at_us FROM entry "
-    " ORDER BY id), "
-    "posted AS ("
-    " INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-    " SELECT transaction_id, account_id, amount_minor FROM ("
-    "  SELECT id AS transaction_id, 0 AS leg, debit_id AS account_id, amount_minor FROM entry"
-    "  UNION ALL SELECT id, 1, credit_id, -amount_minor FROM entry"
-    " ) legs ORDER BY transaction_id, leg) "
-    "UPDATE ledger_account SET balance_minor = balance_minor + moves.amount_minor "
-    "FROM ("
-    " SELECT account_id, sum(amount_minor) AS amount_minor FROM ("
-    "  SELECT debit_id AS account_id, amount_minor FROM entry"
-    "  UNION ALL SELECT credit_id, -amount_minor FROM entry"
-    " ) legs GROUP BY account_id ORDER BY account_id"
-    ") moves "
-    "WHERE ledger_account.id = moves.account_id AND moves.amount_minor <> 0"
+    f"written AS ({_TRANSACTIONS}), posted AS ({_POSTINGS}) {_BALANCES}"
 )
+# SQLite runs no data-modifying CTE: the three, in turn, over a staging table.
+STAGED_SQL = _writes(STAGE)
 
 
 class Entry(NamedTuple):
@@ -84,31 +100,8 @@ def post(
         with staged as (source, params):
             cursor.execute(POST_SQL.format(entries=source), params)
         return
-    # SQLite runs no data-modifying CTE: a staging table, then three statements.
     bulk.create_stage(cursor, STAGE, ENTRY_TYPES)
     bulk.insert_rows(cursor, STAGE, ENTRY_COLUMNS, rows)
-    cursor.execute(
-        "INSERT INTO ledger_transaction "
-        "(id, kind, currency, order_line_id, event_row_id, occurred_at_us) "
-        f"SELECT id, kind, currency, order_line_id, event_row_id, occurred_at_us FROM {STAGE} "
-        "ORDER BY id"
-    )
-    cursor.execute(
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        "SELECT transaction_id, account_id, amount_minor FROM ("
-        f" SELECT id AS transaction_id, 0 AS leg, debit_id AS account_id, amount_minor FROM {STAGE}"
-        " UNION ALL"
-        f" SELECT id, 1, credit_id, -amount_minor FROM {STAGE}"
-        ") legs ORDER BY transaction_id, leg"
-    )
-    cursor.execute(
-        "UPDATE ledger_account SET balance_minor = balance_minor + moves.amount_minor "
-        "FROM ("
-        " SELECT account_id, sum(amount_minor) AS amount_minor FROM ("
-        f"  SELECT debit_id AS account_id, amount_minor FROM {STAGE}"
-        f"  UNION ALL SELECT credit_id, -amount_minor FROM {STAGE}"
-        " ) legs GROUP BY account_id ORDER BY account_id"
-        ") moves "
-        "WHERE ledger_account.id = moves.account_id AND moves.amount_minor <> 0"
-    )
+    for statement in STAGED_SQL:
+        cursor.execute(statement)
     bulk.drop_stage(cursor, STAGE)
