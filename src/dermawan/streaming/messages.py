@@ -25,6 +25,13 @@ class Delivery(NamedTuple):
     reply: str  # where the acknowledgement goes
 
 
+class Returning(NamedTuple):
+    """Messages of a partition delivered to an earlier holder and not acknowledged."""
+
+    messages: int
+    upto: int  # the last stream sequence delivered; anything after it is new
+
+
 class Parcel(NamedTuple):
     """A batch as it crosses to the database process: columns of plain values.
 

@@ -21,6 +21,7 @@ from nats.js.api import (
 )
 from nats.js.errors import NotFoundError
 
+from dermawan.streaming.messages import Returning
 from dermawan.streaming.partitioning import partition_filter
 
 DEFAULT_URL = "nats://127.0.0.1:4222"
@@ -159,7 +160,8 @@ async def consumer_backlog(
 
 async def unacknowledged(
     js: JetStreamContext, stream: str, durable: str, partition: int
-) -> tuple[int, float]:
-    """(messages delivered and not acknowledged, the consumer's ack wait in seconds)."""
+) -> tuple[Returning, float]:
+    """What a partition's earlier holders still have out, and the consumer's ack wait (s)."""
     info = await js.consumer_info(stream, consumer_name(durable, partition))
-    return info.num_ack_pending or 0, float(info.config.ack_wait or 30.0)
+    last = info.delivered.stream_seq if info.delivered is not None else 0
+    return Returning(info.num_ack_pending or 0, last), float(info.config.ack_wait or 30.0)

@@ -39,7 +39,7 @@ from dermawan.streaming import db_process, metrics
 from dermawan.streaming.applier import PassingFailure, Skipped
 from dermawan.streaming.db_process import BatchResult, DatabaseSide, Housekept
 from dermawan.streaming.leases import LostLease
-from dermawan.streaming.messages import Delivery, decode, pack
+from dermawan.streaming.messages import Delivery, Returning, decode, pack
 from dermawan.streaming.partitioning import parse_partitions, subject_prefix
 from dermawan.streaming.puller import Puller
 from dermawan.streaming.streams import (
@@ -408,18 +408,21 @@ class Worker:
         one) stay unacknowledged until their ack wait runs out, and then come
         back ahead of newer ones. Pulling before that would apply newer events
         of a line first (a cancel before an earlier refund), so a partition
-        taken over with unacknowledged messages waits out one ack wait.
+        taken over with unacknowledged messages waits out one ack wait, and
+        then takes them all back as one batch before anything newer (they
+        may come back in parts and out of order: puller.py).
         """
         o = self.options
         try:
             held, ack_wait = await unacknowledged(self.js, o.stream, o.durable, puller.partition)
-        except Exception:
-            held, ack_wait = 1, o.ack_wait  # cannot tell: assume the worst
-        if held:
+        except Exception:  # cannot tell: assume the worst
+            held, ack_wait = Returning(1, sys.maxsize), o.ack_wait
+        if held.messages:
             puller.not_before = time.monotonic() + ack_wait + 0.5
+            puller.returning, puller.give_up_at = held, puller.not_before + ack_wait
             _log(
-                f"partition {puller.partition}: {held:,} messages out with another holder; "
-                f"waiting {ack_wait:.0f} s for them to come back first"
+                f"partition {puller.partition}: {held.messages:,} messages out with another "
+                f"holder; waiting {ack_wait:.0f} s for them to come back first"
             )
 
     async def drop(self, partition: int) -> None:
