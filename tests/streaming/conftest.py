@@ -22,15 +22,17 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Coroutine, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pytest
 
 from tests.conftest import run_dermawan, unavailable
+
+T = TypeVar("T")
 
 NATS_URL = os.environ.get("DERMAWAN_TEST_NATS", "nats://127.0.0.1:4222")
 NATS_BINARY = shutil.which("nats-server") or "/usr/sbin/nats-server"
@@ -102,10 +104,14 @@ def nats_session(urls: list[str], action: Callable[[Any], Any]) -> Any:
         finally:
             await nc.close()
 
-    # In a thread of its own: a browser test's Playwright (sync API) keeps an
-    # event loop running on this process's main thread for the whole session.
+    return run_async(main())
+
+
+def run_async(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` in a thread of its own: a browser test's Playwright
+    (sync API) keeps an event loop running on this process's main thread."""
     with ThreadPoolExecutor(1) as thread:
-        return thread.submit(asyncio.run, main()).result()
+        return thread.submit(asyncio.run, main).result()
 
 
 def backlog(urls: list[str], stream: str, durable: str = "dermawan") -> dict[int, tuple[int, int]]:

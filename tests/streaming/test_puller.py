@@ -17,7 +17,7 @@ from dermawan.streaming.messages import Delivery, Returning
 from dermawan.streaming.partitioning import subject, subject_prefix
 from dermawan.streaming.puller import Puller
 from dermawan.streaming.streams import ensure_consumers, ensure_stream, unacknowledged
-from tests.streaming.conftest import Stream, nats_session
+from tests.streaming.conftest import Stream, nats_session, run_async
 
 ACK_WAIT = 1.0
 
@@ -47,7 +47,7 @@ def shuffled(sequences: range, seed: int = 7) -> list[Delivery]:
 
 def test_a_batch_is_handed_out_in_stream_order() -> None:
     puller = Offline(shuffled(range(1, 101)))
-    first = asyncio.run(puller.pull(60, 0.1))
+    first = run_async(puller.pull(60, 0.1))
     assert [d.sequence for d in first] == list(range(1, 61))
     assert [d.sequence for d in puller.buffer] == list(range(61, 101))
 
@@ -56,18 +56,18 @@ def test_what_a_dead_holder_had_comes_back_whole_before_anything_newer() -> None
     # 1..150 were out with the holder; 120..150 are not back yet, 151.. are new.
     puller = Offline(shuffled(range(1, 120)) + [delivery(s) for s in range(151, 171)])
     puller.returning, puller.give_up_at = Returning(150, 150), time.monotonic() + 60
-    assert asyncio.run(puller.pull(50, 0.1)) == []  # nothing newer goes first
+    assert run_async(puller.pull(50, 0.1)) == []  # nothing newer goes first
     assert puller.requests == [len(puller.buffer) + 150 - 119]
     puller.buffer += shuffled(range(120, 151), seed=8)
-    back = asyncio.run(puller.pull(50, 0.1))
+    back = run_async(puller.pull(50, 0.1))
     assert [d.sequence for d in back] == list(range(1, 151))  # past the batch size: all of it
-    assert [d.sequence for d in asyncio.run(puller.pull(50, 0.1))] == list(range(151, 171))
+    assert [d.sequence for d in run_async(puller.pull(50, 0.1))] == list(range(151, 171))
 
 
 def test_what_never_comes_back_is_waited_for_only_until_the_deadline() -> None:
     puller = Offline(shuffled(range(1, 11)) + [delivery(s) for s in range(21, 31)])
     puller.returning, puller.give_up_at = Returning(20, 20), time.monotonic() - 1
-    assert [d.sequence for d in asyncio.run(puller.pull(50, 0.1))] == list(range(1, 11))
+    assert [d.sequence for d in run_async(puller.pull(50, 0.1))] == list(range(1, 11))
     assert puller.returning is None
 
 
