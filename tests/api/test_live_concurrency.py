@@ -60,3 +60,7 @@ def test_racing_requests_apply_every_event_once(scratch_database_url: str, tmp_p
     )  # fmt: skip
     ledger = json.loads(run_dermawan(scratch_database_url, "check-ledger", "--json").stdout)
     assert ledger["ok"] is True
+    # Both processes appended to the transparency log: a leaf per effect, one tree.
+    audit = json.loads(run_dermawan(scratch_database_url, "audit", "--json").stdout)
+    assert audit["ok"] is True, audit
+    assert audit["tree_size"] == 2 * LINES, audit  # pledged and confirmed, per line
