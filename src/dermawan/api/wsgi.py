@@ -1,5 +1,12 @@
 """The WSGI application ``dermawan serve`` runs (``dermawan.api.wsgi:application``).
 
+Two Django handlers behind one path check:
+- under ``/api/``, a handler with only the middleware an API answer needs
+  (``API_MIDDLEWARE``). A key, never a cookie, says who calls, so sessions,
+  CSRF, messages, the locale and frame headers have nothing to do there
+  (decision 0034); they cost each request more than the key check does.
+- everything else (the site, the back office) gets ``settings.MIDDLEWARE``.
+
 Everything a first request would load (the URL conf, the API and its
 schemas) is loaded here, when the worker starts, not on a caller's time.
 """
@@ -7,10 +14,46 @@ schemas) is loaded here, when the worker starts, not on a caller's time.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable, Iterable
+from typing import Any
 
+from django.conf import settings
+from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
 from django.urls import get_resolver
 
+from dermawan.api.middleware import API_PREFIX
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")
-application = get_wsgi_application()
+
+API_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",  # nosniff, HSTS, redirects
+    "dermawan.api.middleware.ProblemMiddleware",
+]
+
+
+class ApiHandler(WSGIHandler):
+    """A WSGI handler whose middleware chain is ``API_MIDDLEWARE``."""
+
+    def load_middleware(self, is_async: bool = False) -> None:
+        # Django builds the chain from settings.MIDDLEWARE and nothing else;
+        # this runs once per process, at import, before any request thread.
+        site = settings.MIDDLEWARE
+        settings.MIDDLEWARE = API_MIDDLEWARE
+        try:
+            super().load_middleware(is_async)
+        finally:
+            settings.MIDDLEWARE = site
+
+
+site_application = get_wsgi_application()
+api_application = ApiHandler()
 get_resolver().urlconf_module  # noqa: B018 - imports dermawan.urls and the API now
+
+StartResponse = Callable[..., Any]
+
+
+def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        return api_application(environ, start_response)
+    return site_application(environ, start_response)
