@@ -32,7 +32,7 @@ class Offline(Puller):
     def __init__(self, buffered: list[Delivery]) -> None:
         self.buffer = list(buffered)
         self.returning = None
-        self.give_up_at = 0.0
+        self.give_up_at = self.not_before = 0.0
         self.requests: list[int] = []
 
     async def _request(self, wanted: int, wait: float) -> None:
@@ -56,7 +56,9 @@ def test_what_a_dead_holder_had_comes_back_whole_before_anything_newer() -> None
     # 1..150 were out with the holder; 120..150 are not back yet, 151.. are new.
     puller = Offline(shuffled(range(1, 120)) + [delivery(s) for s in range(151, 171)])
     puller.returning, puller.give_up_at = Returning(150, 150), time.monotonic() + 60
+    asked_at = time.monotonic()
     assert run_async(puller.pull(50, 0.1)) == []  # nothing newer goes first
+    assert puller.not_before > asked_at  # and the partition is not asked again at once
     assert puller.requests == [len(puller.buffer) + 150 - 119]
     puller.buffer += shuffled(range(120, 151), seed=8)
     back = run_async(puller.pull(50, 0.1))

@@ -31,6 +31,8 @@ from dermawan.streaming.streams import consumer_name
 
 # Past the request's own expiry, how long to wait for the server to close it.
 MARGIN_SECONDS = 2.0
+# While what an earlier holder had out is coming back, how often to look again.
+RETRY_SECONDS = 0.1
 
 
 class Puller:
@@ -91,7 +93,10 @@ class Puller:
         if back < returning.messages:
             await self._request(len(self.buffer) + returning.messages - back, wait)
             back = self._back(returning)
-            if back < returning.messages and time.monotonic() < self.give_up_at:
+            now = time.monotonic()
+            if back < returning.messages and now < self.give_up_at:
+                # Not straight back: the server may refuse more (max_ack_pending) at once.
+                self.not_before = now + RETRY_SECONDS
                 return []
         self.returning = None
         return self._take(back)
