@@ -103,6 +103,7 @@ def probe(
     rounds: int,
     trace: bool = False,
     profile: bool = False,
+    profile_by: str = "tottime",
 ) -> dict[str, Any]:
     global _trace
     os.environ["DERMAWAN_DATABASE_URL"] = url
@@ -175,7 +176,7 @@ def probe(
             f"the database's {backend_ms:5.2f} ms (mean)"
         )
     if profiler is not None:
-        pstats.Stats(profiler).sort_stats("tottime").print_stats(40)
+        pstats.Stats(profiler).sort_stats(profile_by).print_stats(40)
     return figures
 
 
@@ -187,11 +188,15 @@ def main() -> None:
     parser.add_argument("--trace", action="store_true", help="print one batch's statements")
     parser.add_argument("--small-batch", type=int, help="override core.bulk.SMALL_BATCH")
     parser.add_argument("--profile", action="store_true", help="profile the batches (cProfile)")
+    parser.add_argument(
+        "--profile-by", default="tottime", help="the profile's order: tottime or cumulative"
+    )
     parser.add_argument("--seed", type=int, default=1111)
     parser.add_argument("--workdir", type=Path, default=Path("bench/out"))
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
-    total = 20_000
+    # Enough events for every batch, the warm-up included (2 per size).
+    total = max(20_000, sum(sizes) * (args.rounds + 2))
     data = simulate(total, args.seed, args.workdir / f"sim-{total}-{args.seed}")
     with fresh_database(args.database, args.workdir) as url:
         dermawan(url, "load-catalog", str(data / "catalog.json"))
@@ -200,7 +205,8 @@ def main() -> None:
             from dermawan.core import bulk
 
             bulk.SMALL_BATCH = args.small_batch
-        probe(url, data / "events.jsonl", sizes, args.rounds, args.trace, args.profile)
+        events = data / "events.jsonl"
+        probe(url, events, sizes, args.rounds, args.trace, args.profile, args.profile_by)
 
 
 if __name__ == "__main__":

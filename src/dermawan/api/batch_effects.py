@@ -10,20 +10,18 @@ when there is nothing to record.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
 from typing import Any
 
 from dermawan.api import product_counts
 from dermawan.core.instants import MICROS_PER_SECOND
-from dermawan.donations.events import OrderEvent
-from dermawan.donations.rules import Effect, Line
+from dermawan.donations.hooks import Applied, Effects
 from dermawan.webhooks import outbox
 
 
 def record(
     cursor: Any,
-    effects: Sequence[tuple[Effect, Line, int]],
-    applied: Sequence[tuple[OrderEvent, Line]],
+    effects: Effects,
+    applied: Applied,
 ) -> None:
     if not effects:
         return

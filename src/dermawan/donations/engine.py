@@ -360,7 +360,11 @@ class _Batch:
         )  # fmt: skip
         post(cursor, self.engine.accounts, self.entries(event_ids), ids["ledger_transaction"])
         self.write_rollups()
-        hooks.run_after_write(cursor, self.effects, self.applied)
+        hooks.run_after_write(
+            cursor,
+            self.effects,
+            [(e, line, row_id) for row_id, (e, line) in zip(event_ids, self.applied, strict=True)],
+        )
 
     def entries(self, event_row_ids: list[int]) -> list[Entry]:
         entries = []

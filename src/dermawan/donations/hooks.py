@@ -14,7 +14,9 @@ from dermawan.donations.events import OrderEvent
 from dermawan.donations.rules import Effect, Line
 
 Effects = Sequence[tuple[Effect, Line, int]]  # (effect, line, index in applied)
-Applied = Sequence[tuple[OrderEvent, Line]]
+# (event, its line, the event's donations_event row id): the ids are the
+# engine's, so a hook need not read them back.
+Applied = Sequence[tuple[OrderEvent, Line, int]]
 BatchHook = Callable[[Any, Effects, Applied], None]
 
 _after_write: list[BatchHook] = []

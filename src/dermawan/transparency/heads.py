@@ -44,6 +44,20 @@ def latest(cursor: Any) -> SignedTreeHead | None:
     return None if row is None else from_row(row)
 
 
+def size_and_latest(cursor: Any) -> tuple[int, SignedTreeHead | None]:
+    """The log's size and its latest head, in one statement (one wait in a batch)."""
+    cursor.execute(
+        "SELECT (SELECT max(id) FROM transparency_entry), "
+        + ", ".join(f"last.{c}" for c in COLUMNS)
+        + " FROM (SELECT 1 AS one) AS log LEFT JOIN"
+        f" (SELECT {', '.join(COLUMNS)} FROM transparency_treehead ORDER BY id DESC LIMIT 1)"
+        " AS last ON log.one = 1"
+    )
+    last_id, *head = cursor.fetchone()
+    size = 0 if last_id is None else last_id + 1
+    return size, None if head[0] is None else from_row(tuple(head))
+
+
 def at_size(cursor: Any, tree_size: int) -> SignedTreeHead | None:
     """The latest head signed for ``tree_size``, if any."""
     rows = bulk.select_in(

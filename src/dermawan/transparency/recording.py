@@ -8,8 +8,8 @@ a buyer, a fresh salt. ``record_paid_out`` is settlement's entry point: one
 new signed tree head when one is due (``DERMAWAN_LOG_HEAD_INTERVAL_MS``).
 
 Every query here is set-based: a batch costs a fixed handful of statements
-whatever its size (event row ids, pledge terms, stored salts, the append, the
-source and salt rows, the last head).
+whatever its size (pledge terms, stored salts, the append, the source and
+salt rows, the last head). Event row ids come from the engine.
 """
 
 from __future__ import annotations
@@ -28,8 +28,8 @@ from django.conf import settings
 from dermawan.core import bulk
 from dermawan.core.bulk import Read
 from dermawan.core.instants import EPOCH, ONE_MICROSECOND
-from dermawan.donations.events import OrderEvent
-from dermawan.donations.rules import PLEDGED, Effect, Line
+from dermawan.donations.hooks import Applied, Effects
+from dermawan.donations.rules import PLEDGED
 from dermawan.transparency import heads, leaves, signing, store
 from dermawan.transparency.leaves import DonationLeaf, PledgeTerms
 
@@ -91,9 +91,6 @@ PLEDGE_TERMS = Read(
     (),
 )
 SALTS = Read("SELECT order_line_id, salt FROM transparency_buyersalt WHERE", ("order_line_id",), ())
-# The ids go in as one JSON array, not as 10^4 bound values: adapting and
-# binding each value cost more than the index lookups themselves.
-EVENT_ROWS = Read("SELECT event_id, id FROM donations_event WHERE", ("event_id",), (), as_json=True)
 
 
 def pledge_terms(pledge_ids: Iterable[str | None]) -> dict[str, PledgeTerms]:
@@ -118,28 +115,27 @@ def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
 
 def record_effects(
     cursor: Any,
-    effects: Sequence[tuple[Effect, Line, int]],
-    applied: Sequence[tuple[OrderEvent, Line]],
+    effects: Effects,
+    applied: Applied,
 ) -> None:
     """The engine hook: a leaf per effect of the batch, then a head if one is due."""
     if not effects:
         return
-    events = [applied[index][0] for _, _, index in effects]
+    # (event, its donations_event row id) per effect: the engine's own ids.
+    events = [(applied[index][0], applied[index][2]) for _, _, index in effects]
     # A line pledged now gets a new salt; older lines have theirs stored.
     opened = [line.id for effect, line, _ in effects if effect.kind == PLEDGED and line.buyer_id]
     new_salts = list(zip(opened, leaves.new_salts(len(opened)), strict=True))
     salts: dict[int | None, bytes] = dict(new_salts)
     older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
-    # Three independent reads, sent together (one round trip in a pipeline).
-    event_rows, terms, kept = bulk.read_all(
+    # Two independent reads, sent together (one round trip in a pipeline).
+    terms, kept = bulk.read_all(
         cursor,
         [
-            EVENT_ROWS.among([event.event_id for event in events]),
             PLEDGE_TERMS.among(sorted({line.pledge_id for _, line, _ in effects} - {None})),
             SALTS.among(sorted(i for i in older if i is not None)),
         ],
     )
-    event_row = dict(event_rows)
     salts.update((line_id, bytes(salt)) for line_id, salt in kept)
     # Each pledge's part of the encoding once per batch (the catalog's terms now).
     pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
@@ -149,7 +145,7 @@ def record_effects(
     line_parts: dict[int | None, bytes] = {}
     encoded: list[bytes] = []
     sources: list[tuple[int | None, int]] = []
-    for (effect, line, _), event in zip(effects, events, strict=True):
+    for (effect, line, _), (event, event_row) in zip(effects, events, strict=True):
         line_pk = line.id
         suffix = line_parts.get(line_pk)
         if suffix is None:
@@ -167,7 +163,7 @@ def record_effects(
         encoded.append(
             effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
         )
-        sources.append((line_pk, event_row[event_id]))
+        sources.append((line_pk, event_row))
     _append(cursor, encoded, sources)
     store.insert(
         cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
@@ -240,7 +236,11 @@ class _LineRow:
 def _append(
     cursor: Any, encoded: list[bytes], sources: Sequence[tuple[int | None, int | None]]
 ) -> None:
-    appended = store.append(cursor, encoded)
+    # The lock once, then the size and the last head in one wait: the head
+    # cannot change while the lock is held (heads are signed under it).
+    store.lock(cursor)
+    size, last = heads.size_and_latest(cursor)
+    appended = store.append(cursor, encoded, locked_size=size)
     store.insert(
         cursor,
         "transparency_leafsource",
@@ -248,7 +248,7 @@ def _append(
         ("int8", "int8", "int8"),
         [(index, *source) for index, source in enumerate(sources, appended.first_index)],
     )
-    sign_if_due(cursor, appended.tree_size)
+    _sign_if_due(cursor, appended.tree_size, last, now_ms(), force=False)
 
 
 # signing --------------------------------------------------------------------
@@ -279,7 +279,13 @@ def sign_if_due(
     (``force``: if it grew at all)."""
     store.lock(cursor)  # read the last head as the next writer will see it
     last = heads.latest(cursor)
-    moment = now_ms() if at_ms is None else at_ms
+    return _sign_if_due(cursor, tree_size, last, now_ms() if at_ms is None else at_ms, force=force)
+
+
+def _sign_if_due(
+    cursor: Any, tree_size: int, last: heads.SignedTreeHead | None, moment: int, *, force: bool
+) -> heads.SignedTreeHead | None:
+    """``sign_if_due`` with the lock held and ``last`` read under it."""
     if last is not None:
         moment = max(moment, last.head.timestamp_ms)  # another writer's clock ran ahead
     if not heads.due(last, tree_size, moment, 0 if force else interval_ms()):

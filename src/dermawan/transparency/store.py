@@ -124,10 +124,16 @@ def insert(
     bulk.insert_rows(cursor, table, columns, rows, types)
 
 
-def append(cursor: Any, leaves: Sequence[bytes]) -> Appended:
-    """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction."""
-    lock(cursor)
-    first = size(cursor)
+def append(cursor: Any, leaves: Sequence[bytes], *, locked_size: int | None = None) -> Appended:
+    """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction.
+
+    ``locked_size``: the caller holds the lock and read the log's size under it.
+    """
+    if locked_size is None:
+        lock(cursor)
+        first = size(cursor)
+    else:
+        first = locked_size
     if not leaves:
         return Appended(first, first)
     edge = tree.subtrees(0, first)

@@ -17,8 +17,8 @@ import orjson
 
 from dermawan.core import bulk
 from dermawan.core.instants import to_rfc3339
-from dermawan.donations.events import OrderEvent
-from dermawan.donations.rules import CONFIRMED, REVERSED, Effect, Line
+from dermawan.donations.hooks import Applied, Effects
+from dermawan.donations.rules import CONFIRMED, REVERSED
 from dermawan.webhooks.models import DONATION_CONFIRMED, DONATION_REVERSED
 
 EFFECT_EVENTS = {CONFIRMED: DONATION_CONFIRMED, REVERSED: DONATION_REVERSED}
@@ -36,8 +36,8 @@ def subscribers(cursor: Any) -> dict[str, list[int]]:
 
 def record_effects(
     cursor: Any,
-    effects: Sequence[tuple[Effect, Line, int]],
-    applied: Sequence[tuple[OrderEvent, Line]],
+    effects: Effects,
+    applied: Applied,
     now_us: int,
 ) -> None:
     """``donation.confirmed`` and ``donation.reversed`` for the batch's effects."""
