@@ -59,7 +59,10 @@ def _count_statements() -> None:
             _counts["trips"] += 1
             state["pending"] = False
 
-    class Counting(base):  # type: ignore[misc, valid-type]
+    def counting(base: Any) -> Any:
+        return type("Counting", (_Counting, base), {})
+
+    class _Counting:
         def execute(self, query: Any, params: Any = None, **kw: Any) -> Any:
             sent(query)
             return super().execute(query, params, **kw)
@@ -92,7 +95,15 @@ def _count_statements() -> None:
             yield p
             waited()
 
-    raw.cursor_factory = Counting
+    # Django's cursors (the run row, the write lock) and the engine's own
+    # (core.bulk.driver_cursor: server-side binding) alike.
+    import psycopg
+
+    from dermawan.core import bulk
+
+    raw.cursor_factory = counting(base)
+    server_side = counting(psycopg.Cursor)
+    bulk.driver_cursor = lambda driver: server_side(driver)  # type: ignore[assignment]
     raw.pipeline = counted_pipeline  # type: ignore[method-assign]
 
 

@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
+import psycopg
 from django.db import connection
 
 # SQLite's default limit of host parameters in one statement is 32766.
@@ -48,7 +49,19 @@ def raw_cursor() -> Any:
     connection.ensure_connection()
     if _in_pipeline():
         return _CursorPerStatement(connection.connection)
-    return connection.connection.cursor()
+    return driver_cursor(connection.connection)
+
+
+def driver_cursor(driver: Any) -> Any:
+    """A new cursor of the driver connection ``driver``.
+
+    PostgreSQL: one that binds parameters on the server. Django's own
+    cursors bind them on the client, quoting each value into the query text
+    in Python: a fifth of the writer thread's time under the API's load.
+    """
+    if connection.vendor == "postgresql":
+        return psycopg.Cursor(driver)
+    return driver.cursor()
 
 
 class _CursorPerStatement:
@@ -62,10 +75,10 @@ class _CursorPerStatement:
 
     def __init__(self, driver: Any) -> None:
         self.connection = driver
-        self._last = driver.cursor()
+        self._last = driver_cursor(driver)
 
     def _fresh(self) -> Any:
-        self._last = self.connection.cursor()
+        self._last = driver_cursor(self.connection)
         return self._last
 
     def execute(self, query: Any, params: Any = None) -> _CursorPerStatement:
@@ -333,7 +346,7 @@ def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
             continue
         # In a pipeline each read has a cursor of its own (see _CursorPerStatement).
         first = all(c is None for c in sent) and not _in_pipeline()
-        own = cursor if first else cursor.connection.cursor()
+        own = cursor if first else driver_cursor(cursor.connection)
         own.execute(*read.postgresql())
         sent.append(own)
     return [[] if own is None else list(own.fetchall()) for own in sent]
