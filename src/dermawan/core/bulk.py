@@ -82,7 +82,9 @@ class _CursorPerStatement:
         return self._last
 
     def execute(self, query: Any, params: Any = None) -> _CursorPerStatement:
-        self._fresh().execute(query, params)
+        # A small batch's statements repeat from batch to batch: prepared
+        # once per connection, the server stops parsing and planning them.
+        self._fresh().execute(query, params, prepare=True)
         return self
 
     def executemany(self, query: Any, params_seq: Any) -> None:
@@ -449,8 +451,7 @@ def staged(
     Yields the FROM item and its parameters. Column types come from
     ``definition`` (SQL column definitions, in ``columns`` order) or from
     table ``like``'s own columns. A small batch is one JSON parameter
-    (``json_to_recordset``); a large one a temporary table filled by ``COPY``
-    and dropped after the block.
+    (``json_to_recordset``); a large one a temporary table filled by ``COPY``.
     """
     if (definition is None) == (like is None):
         raise ValueError("staged() takes one of definition= and like=")
@@ -461,21 +462,30 @@ def staged(
         else:
             yield f"json_to_recordset(%s::json) AS {name}({definition})", (document,)
         return
-    stage = f"_stage_{like or name}"
+    # One temporary table per shape and connection, kept for the next batch:
+    # emptied before each use and at every commit (a transaction that made
+    # it and rolled back takes it along; the next batch makes it again).
+    # Creating and dropping one per batch cost four statements of catalog
+    # churn, each a round trip.
+    if not connection.in_atomic_block:  # in autocommit the rows would go with each statement
+        raise RuntimeError("a staging table needs the caller's transaction.atomic()")
+    shape = definition or f"{like}({', '.join(columns)})"
+    stage = f"_stage_{like or name}_{zlib.crc32(shape.encode()):08x}"
     if like is not None:
-        cursor.execute(f"DROP TABLE IF EXISTS {stage}")
-        cursor.execute(
-            f"CREATE TEMP TABLE {stage} AS SELECT {', '.join(columns)} FROM {like} WITH NO DATA"
+        make = (
+            f"CREATE TEMP TABLE IF NOT EXISTS {stage} ON COMMIT DELETE ROWS"
+            f" AS SELECT {', '.join(columns)} FROM {like} WITH NO DATA"
         )
     else:
-        create_stage(cursor, stage, str(definition))
+        make = f"CREATE TEMP TABLE IF NOT EXISTS {stage} ({definition}) ON COMMIT DELETE ROWS"
+    # Without parameters both go as one query: one round trip.
+    cursor.execute(f"{make}; DELETE FROM {stage}")
     insert_rows(cursor, stage, columns, rows)
     yield f"{stage} AS {name}", ()
-    drop_stage(cursor, stage)
 
 
 def create_stage(cursor: Any, name: str, columns_sql: str) -> None:
-    """An empty temporary table private to this connection, for one batch."""
+    """SQLite: an empty temporary table private to this connection, for one batch."""
     cursor.execute(f"DROP TABLE IF EXISTS {name}")
     cursor.execute(f"CREATE TEMP TABLE {name} ({columns_sql})")
 
