@@ -112,3 +112,22 @@ def test_in_a_pipeline_each_statement_reads_its_own_result() -> None:
         cursor.execute("SELECT 3")
         assert cursor.fetchall() == [(3,)]
         assert bulk.read_all(cursor, [bulk.Read("SELECT 4 WHERE", ("4",), [4])]) == [[(4,)]]
+
+
+def test_a_kept_staging_table_holds_only_the_rows_of_each_use(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A large set goes through one temporary table per shape, kept per
+    connection (decision 0035): a second use in the same transaction must not
+    see the first one's rows (the ledger would post them twice)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("staging tables are PostgreSQL's")
+    monkeypatch.setattr(bulk, "SMALL_BATCH", 0)
+    with transaction.atomic():
+        cursor = bulk.raw_cursor()
+        for rows in ([(1, "a"), (2, "b")], [(3, "c")]):
+            with bulk.staged(
+                cursor, "s", ("id", "name"), rows, definition="id bigint, name text"
+            ) as (source, params):
+                cursor.execute(f"SELECT id, name FROM {source} ORDER BY id", params)
+                assert [tuple(row) for row in cursor.fetchall()] == rows

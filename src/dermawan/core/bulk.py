@@ -2,7 +2,7 @@
 
 The hot path talks to the DB-API cursor directly: SQLite gets ``executemany``
 (inside one write transaction it runs at memory speed), PostgreSQL gets
-``COPY`` and lists of values as JSON arrays (``json_array``). Everything
+``COPY`` and lists of values as JSON arrays (``in_json``). Everything
 above this module is dialect-free.
 
 PostgreSQL has two sizes of batch, split at ``SMALL_BATCH`` rows (decision
@@ -13,9 +13,9 @@ set travels inside its statement as one JSON document
 ``json_to_recordset``), and a small batch runs in psycopg's pipeline mode
 (``pipelined``): statements whose results nobody reads are sent without
 waiting, so a batch pays a loopback round trip only per read. ``COPY``
-cannot run in a pipeline, and a staging table costs four statements of
-catalog churn; a JSON document costs time per row that ``COPY`` does not,
-so above the threshold ``COPY`` wins.
+cannot run in a pipeline, and a staging table costs a statement of its own
+(kept per connection, decision 0035); a JSON document costs time per row
+that ``COPY`` does not, so above the threshold ``COPY`` wins.
 """
 
 from __future__ import annotations
@@ -281,11 +281,14 @@ def json_array(values: Iterable[Any]) -> str:
     return orjson.dumps(list(values)).decode()
 
 
-def json_values(kind: str = "text") -> str:
-    """The elements of a ``json_array`` parameter as a subquery of ``kind``
-    values (``text`` compares with any character column, ``bigint`` with ids)."""
-    cast = "" if kind == "text" else f"::{kind}"
-    return f"(SELECT jsonb_array_elements_text(%s::jsonb){cast})"
+def in_json(values: Sequence[Any]) -> tuple[str, str]:
+    """The right side of ``column IN`` for ``values``, and its one parameter.
+
+    Ids (ints) compare as ``bigint``; anything else as text, which compares
+    with any character column.
+    """
+    cast = "::bigint" if type(values[0]) is int else ""
+    return f"(SELECT jsonb_array_elements_text(%s::jsonb){cast})", json_array(values)
 
 
 @dataclass(frozen=True)
@@ -304,11 +307,8 @@ class Read:
 
     def postgresql(self) -> tuple[str, tuple[Any, ...]]:
         if len(self.columns) == 1:
-            kind = "bigint" if type(self.values[0]) is int else "text"  # ids, or text keys
-            return (
-                f"{self.select} {self.columns[0]} IN {json_values(kind)}",
-                (json_array(self.values),),
-            )
+            among, values = in_json(self.values)
+            return f"{self.select} {self.columns[0]} IN {among}", (values,)
         first, second = self.columns
         return (
             f"{self.select} ({first}, {second}) IN "
@@ -424,10 +424,8 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
     if not values:
         return
     if connection.vendor == "postgresql":
-        kind = "bigint" if type(values[0]) is int else "text"
-        cursor.execute(
-            f"DELETE FROM {table} WHERE {column} IN {json_values(kind)}", (json_array(values),)
-        )
+        among, listed = in_json(values)
+        cursor.execute(f"DELETE FROM {table} WHERE {column} IN {among}", (listed,))
         return
     for start in range(0, len(values), SQLITE_IN_CHUNK):
         chunk = values[start : start + SQLITE_IN_CHUNK]
