@@ -361,16 +361,6 @@ def select_in(
     return read_all(cursor, [Read(select, (column,), values)])[0]
 
 
-def select_pairs_in(
-    cursor: Any, select: str, columns: tuple[str, str], pairs: Sequence[tuple[Any, Any]]
-) -> list[tuple[Any, ...]]:
-    """Rows of ``select`` (ending in WHERE) whose two ``columns`` are among ``pairs``.
-
-    The first two selected values must be the pair itself.
-    """
-    return read_all(cursor, [Read(select, columns, pairs)])[0]
-
-
 def update_rows(
     cursor: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
