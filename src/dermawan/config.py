@@ -23,6 +23,9 @@ def data_dir() -> Path:
     return Path(xdg) / "dermawan"
 
 
+PREPARE_ONLY_WHEN_ASKED = 2**31 - 1
+
+
 def database() -> dict[str, Any]:
     """Django's DATABASES['default'] for the configured URL."""
     url = os.environ.get("DERMAWAN_DATABASE_URL")
@@ -47,7 +50,14 @@ def database() -> dict[str, Any]:
     elif config["ENGINE"] == "django.db.backends.postgresql":
         # The engine's statements are short and many; JIT-compiling the big
         # joins of a large database costs more per batch than it ever saves.
-        config.setdefault("OPTIONS", {})["options"] = "-c jit=off"
+        options = config.setdefault("OPTIONS", {})
+        options["options"] = "-c jit=off"
+        # Django turns psycopg's prepared statements off (for poolers in
+        # transaction mode, which dermawan does not sit behind). A threshold
+        # nothing reaches prepares only what asks (core.bulk: a small batch's
+        # statements, the same every batch); Django's cursors bind on the
+        # client and never prepare (decision 0036).
+        options.setdefault("prepare_threshold", PREPARE_ONLY_WHEN_ASKED)
         # Two test runs on one server each need their own test database.
         config["TEST"] = {"NAME": os.environ.get("DERMAWAN_TEST_DATABASE_NAME")}
     return config

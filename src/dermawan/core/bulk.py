@@ -21,6 +21,8 @@ that ``COPY`` does not, so above the threshold ``COPY`` wins.
 from __future__ import annotations
 
 import itertools
+import time
+import weakref
 import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -134,8 +136,28 @@ def pipelined(count: int) -> Iterator[None]:
     if _in_pipeline():  # already in one: ride it
         yield
         return
+    _replan_if_due(connection.connection)
     with connection.connection.pipeline():
         yield
+
+
+# A prepared statement keeps its plan (PostgreSQL's generic plan) until the
+# server sees new statistics of its tables; autovacuum takes those only after
+# a tenth of a table changed, and at most once a minute. A plan made while a
+# table was nearly empty would scan it whole long after it has grown (measured
+# on a fresh database: 2.6 ms a read against 0.1 ms by index). So a
+# connection's statements are prepared again, from the tables as they are
+# now, once a minute (decision 0036); preparing costs one parse per statement.
+REPLAN_SECONDS = 60.0
+_prepared_at: weakref.WeakKeyDictionary[Any, float] = weakref.WeakKeyDictionary()
+
+
+def _replan_if_due(driver: Any) -> None:
+    now = time.monotonic()
+    since = _prepared_at.setdefault(driver, now)
+    if now - since >= REPLAN_SECONDS:
+        driver.execute("DEALLOCATE ALL")  # psycopg forgets its names with it
+        _prepared_at[driver] = now
 
 
 # Tables whose ids the engine reserves in bulk step their PostgreSQL identity
@@ -282,13 +304,18 @@ def json_array(values: Iterable[Any]) -> str:
 
 
 def in_json(values: Sequence[Any]) -> tuple[str, str]:
-    """The right side of ``column IN`` for ``values``, and its one parameter.
+    """What follows ``column`` to keep the rows whose ``column`` is among
+    ``values``, and its one parameter.
 
     Ids (ints) compare as ``bigint``; anything else as text, which compares
-    with any character column.
+    with any character column. The list is an array built from the JSON, not
+    ``IN (SELECT ...)``: the planner guesses 100 rows for a set-returning
+    function but 10 for an array it cannot see, so a small batch probes the
+    index instead of hashing a whole table of a few thousand rows (measured:
+    2.6 ms a read against 0.1 ms, decision 0036).
     """
     cast = "::bigint" if type(values[0]) is int else ""
-    return f"(SELECT jsonb_array_elements_text(%s::jsonb){cast})", json_array(values)
+    return f"= ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb){cast}))", json_array(values)
 
 
 @dataclass(frozen=True)
@@ -308,12 +335,15 @@ class Read:
     def postgresql(self) -> tuple[str, tuple[Any, ...]]:
         if len(self.columns) == 1:
             among, values = in_json(self.values)
-            return f"{self.select} {self.columns[0]} IN {among}", (values,)
+            return f"{self.select} {self.columns[0]} {among}", (values,)
         first, second = self.columns
+        # The first column's values find the rows by index (in_json); the
+        # pairs then keep the right ones.
+        among, firsts = in_json(sorted({pair[0] for pair in self.values}))
         return (
-            f"{self.select} ({first}, {second}) IN "
+            f"{self.select} {first} {among} AND ({first}, {second}) IN "
             "(SELECT pair->>0, pair->>1 FROM jsonb_array_elements(%s::jsonb) AS pair)",
-            (json_array(self.values),),
+            (firsts, json_array(self.values)),
         )
 
     def sqlite(self, cursor: Any) -> list[tuple[Any, ...]]:
@@ -369,10 +399,15 @@ def update_rows(
         return
     if connection.vendor == "postgresql":
         # The rows as a relation with the updated columns' own types, then one join.
+        # The ids again as an array (in_json): the planner then probes the
+        # table's primary key instead of hashing the whole table.
         assignments = ", ".join(f"{c} = s.{c}" for c in columns)
+        among, ids = in_json([row[0] for row in rows])
         with staged(cursor, "s", ("id", *columns), rows, like=table) as (source, params):
             cursor.execute(
-                f"UPDATE {table} AS t SET {assignments} FROM {source} WHERE t.id = s.id", params
+                f"UPDATE {table} AS t SET {assignments} FROM {source}"
+                f" WHERE t.id = s.id AND t.id {among}",
+                (*params, ids),
             )
         return
     sets = ", ".join(f"{c} = ?" for c in columns)
@@ -415,7 +450,7 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
         return
     if connection.vendor == "postgresql":
         among, listed = in_json(values)
-        cursor.execute(f"DELETE FROM {table} WHERE {column} IN {among}", (listed,))
+        cursor.execute(f"DELETE FROM {table} WHERE {column} {among}", (listed,))
         return
     for start in range(0, len(values), SQLITE_IN_CHUNK):
         chunk = values[start : start + SQLITE_IN_CHUNK]
