@@ -7,6 +7,7 @@ told once per path, must leave the same lines, balances and log.
 
 from __future__ import annotations
 
+import itertools
 from typing import Any
 
 import pytest
@@ -131,3 +132,77 @@ def test_a_kept_staging_table_holds_only_the_rows_of_each_use(
             ) as (source, params):
                 cursor.execute(f"SELECT id, name FROM {source} ORDER BY id", params)
                 assert [tuple(row) for row in cursor.fetchall()] == rows
+
+
+_numbers = itertools.count()
+
+
+def _prepared() -> dict[str, str]:
+    """This connection's prepared statements: text -> name."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, name FROM pg_prepared_statements")
+        return dict(cursor.fetchall())
+
+
+def _small_batches(count: int) -> None:
+    """``count`` batches of three new paid lines each."""
+    with transaction.atomic():
+        engine = Engine(IngestRun.objects.create(source="test").pk)
+        for _ in range(count):
+            number = next(_numbers)
+            events = [paid(f"p{number}-{n}", f"o-{number}-{n}") for n in range(3)]
+            engine.apply([read_event(r, i) for i, r in enumerate(events, 1)])
+
+
+def test_a_small_batch_prepares_its_statements_once_per_connection(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Django opens connections with preparing off; config.py turns it on for
+    the cursors that ask (decision 0036). The next batch reuses the statements,
+    and once REPLAN_SECONDS have passed they are prepared again."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    load_default_catalog()
+
+    def known_read() -> str | None:  # the name of the statement reading known event ids
+        names = [n for text, n in _prepared().items() if "donations_event WHERE event_id" in text]
+        return names[0] if names else None
+
+    _small_batches(1)
+    first = known_read()
+    assert first is not None
+    _small_batches(2)
+    assert known_read() == first  # the same statement, not prepared again
+    monkeypatch.setattr(bulk, "REPLAN_SECONDS", 0.0)
+    _small_batches(1)
+    assert known_read() not in (None, first)  # prepared anew
+
+
+def test_a_read_probes_the_index_of_a_table_of_thousands_of_rows() -> None:
+    """The planner guesses 100 rows for a set-returning function; against a
+    table of 20,000 rows that made a small batch hash the whole table. The
+    list as an array (core.bulk.in_json) is guessed at 10: it probes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE probe ON COMMIT DROP AS"
+            " SELECT n AS id, 'k' || n AS key, 'o' || n / 4 AS order_id, 'l' || n % 4 AS line_id"
+            " FROM generate_series(1, 20000) n"
+        )
+        cursor.execute("CREATE UNIQUE INDEX ON probe (key)")
+        cursor.execute("CREATE UNIQUE INDEX ON probe (order_id, line_id)")
+        cursor.execute("ANALYZE probe")
+        reads = [
+            bulk.Read("SELECT id FROM probe WHERE", ("key",), ["k1", "k2", "k3"]),
+            bulk.Read(
+                "SELECT order_id, line_id FROM probe WHERE",
+                ("order_id", "line_id"),
+                [("o1", "l1"), ("o2", "l3")],
+            ),
+        ]
+        for read in reads:
+            query, params = read.postgresql()
+            cursor.execute(f"EXPLAIN {query}", params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "Seq Scan on probe" not in plan, plan

@@ -17,11 +17,11 @@ def record(cursor: Any, effects: Sequence[tuple[Effect, Line, int]]) -> None:
     )
     if not made:
         return
-    marks = bulk.marks(3)
-    # Sorted: one lock order for concurrent writers on PostgreSQL.
-    cursor.executemany(
-        "INSERT INTO api_productdonations (merchant_id, product_id, donations)"
-        f" VALUES ({marks}) ON CONFLICT (merchant_id, product_id) DO UPDATE SET"
-        " donations = api_productdonations.donations + excluded.donations",
-        [(*key, count) for key, count in sorted(made.items())],
+    # One statement, keys sorted: one lock order for concurrent writers.
+    bulk.add_to_rows(
+        cursor,
+        "api_productdonations",
+        ("merchant_id", "product_id"),
+        ("donations",),
+        {key: [count] for key, count in made.items()},
     )

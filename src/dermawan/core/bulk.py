@@ -376,9 +376,14 @@ def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
         if not read.values:
             sent.append(None)
             continue
-        # In a pipeline each read has a cursor of its own (see _CursorPerStatement).
-        first = all(c is None for c in sent) and not _in_pipeline()
-        own = cursor if first else driver_cursor(cursor.connection)
+        # In a pipeline each read has a cursor of its own, and is prepared
+        # (see _CursorPerStatement).
+        if _in_pipeline():
+            own = _CursorPerStatement(cursor.connection)
+        elif all(c is None for c in sent):
+            own = cursor
+        else:
+            own = driver_cursor(cursor.connection)
         own.execute(*read.postgresql())
         sent.append(own)
     return [[] if own is None else list(own.fetchall()) for own in sent]
