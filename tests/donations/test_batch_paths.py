@@ -180,8 +180,10 @@ def test_a_small_batch_prepares_its_statements_once_per_connection(
 
 def test_a_read_probes_the_index_of_a_table_of_thousands_of_rows() -> None:
     """The planner guesses 100 rows for a set-returning function; against a
-    table of 20,000 rows that made a small batch hash the whole table. The
-    list as an array (core.bulk.in_json) is guessed at 10: it probes."""
+    table of 20,000 rows that made a small batch hash the whole table. A small
+    list as an array (core.bulk.in_json) is guessed at 10: it probes. A large
+    list stays a set, hashed once: as an array it was compared with each row
+    of a table the planner thought small, value by value."""
     if connection.vendor != "postgresql":
         pytest.skip("plans are PostgreSQL's")
     with transaction.atomic(), connection.cursor() as cursor:
@@ -206,3 +208,8 @@ def test_a_read_probes_the_index_of_a_table_of_thousands_of_rows() -> None:
             cursor.execute(f"EXPLAIN {query}", params)
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "Seq Scan on probe" not in plan, plan
+        keys = [f"k{n}" for n in range(0, 20000, 20)]
+        query, params = bulk.Read("SELECT id FROM probe WHERE", ("key",), keys).postgresql()
+        cursor.execute(f"EXPLAIN {query}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "ANY" not in plan, plan
