@@ -383,15 +383,13 @@ def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
         if not read.values:
             sent.append(None)
             continue
-        # In a pipeline each read has a cursor of its own, and is prepared
-        # (see _CursorPerStatement).
-        if _in_pipeline():
-            own = _CursorPerStatement(cursor.connection)
-        elif all(c is None for c in sent):
-            own = cursor
-        else:
+        query, params = read.postgresql()
+        if _in_pipeline():  # a cursor of its own, and prepared (see _CursorPerStatement)
             own = driver_cursor(cursor.connection)
-        own.execute(*read.postgresql())
+            own.execute(query, params, prepare=True)
+        else:
+            own = cursor if all(c is None for c in sent) else driver_cursor(cursor.connection)
+            own.execute(query, params)
         sent.append(own)
     return [[] if own is None else list(own.fetchall()) for own in sent]
 
