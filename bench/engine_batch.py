@@ -58,6 +58,8 @@ def _count_statements() -> None:
         if state["pending"]:
             _counts["trips"] += 1
             state["pending"] = False
+            if _trace is not None:
+                _trace.append("  (waits here)")
 
     def counting(base: Any) -> Any:
         return type("Counting", (_Counting, base), {})
