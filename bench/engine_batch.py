@@ -77,16 +77,20 @@ def _count_statements() -> None:
             sent(statement)
             return super().copy(statement, params, **kw)
 
+        # A result already in (read with an earlier one) costs no wait.
         def fetchone(self) -> Any:
-            waited()
+            if not self.pgresult:
+                waited()
             return super().fetchone()
 
         def fetchall(self) -> Any:
-            waited()
+            if not self.pgresult:
+                waited()
             return super().fetchall()
 
         def fetchmany(self, size: int = 0) -> Any:
-            waited()
+            if not self.pgresult:
+                waited()
             return super().fetchmany(size)
 
     pipeline = raw.pipeline
@@ -126,7 +130,7 @@ def probe(
     django.setup()
     from django.db import connection
 
-    from dermawan.api import event_batches, write_lock
+    from dermawan.api import event_batches
     from dermawan.donations.events import read_event
 
     _count_statements()
@@ -136,8 +140,8 @@ def probe(
     figures: dict[str, Any] = {}
     # Warm up: the pledge book, account ids, statement plans.
     for size in [*sizes, *sizes]:
-        with write_lock.exclusive():
-            event_batches._apply_group([events[position : position + size]])
+        with event_batches._transaction() as opened:
+            event_batches._apply_group([events[position : position + size]], opened)
         position += size
     # CPU time, not wall time: the waits for the database are not the cost here.
     profiler = cProfile.Profile(time.process_time) if profile else None
@@ -157,8 +161,8 @@ def probe(
             started, cpu_started = time.perf_counter(), time.process_time()
             if profiler is not None:
                 profiler.enable()
-            with write_lock.exclusive():
-                event_batches._apply_group([batch])
+            with event_batches._transaction() as opened:
+                event_batches._apply_group([batch], opened)
             if profiler is not None:
                 profiler.disable()
             times.append((time.perf_counter() - started) * 1000)

@@ -14,13 +14,13 @@ def test_concurrent_submissions_are_grouped_and_answered_each() -> None:
     groups: list[list[int]] = []
     release = threading.Event()
 
-    def apply(items: list[int]) -> list[int]:
+    def apply(items: list[int], _: None) -> list[int]:
         groups.append(list(items))
         if len(groups) == 1:
             release.wait(5)  # hold the first group so the others queue up
         return [item * 10 for item in items]
 
-    commit: GroupCommit[int, int] = GroupCommit(apply, size=lambda item: 1, limit=3)
+    commit: GroupCommit[int, int, None] = GroupCommit(apply, size=lambda item: 1, limit=3)
     results: dict[int, int] = {}
 
     def submit(item: int) -> None:
@@ -47,13 +47,13 @@ def test_concurrent_submissions_are_grouped_and_answered_each() -> None:
 def test_a_failure_fails_every_request_of_its_group_and_not_the_next() -> None:
     calls: list[list[str]] = []
 
-    def apply(items: list[str]) -> list[str]:
+    def apply(items: list[str], _: None) -> list[str]:
         calls.append(items)
         if "bad" in items:
             raise RuntimeError("the transaction failed")
         return items
 
-    commit: GroupCommit[str, str] = GroupCommit(apply, size=lambda item: 1, limit=10)
+    commit: GroupCommit[str, str, None] = GroupCommit(apply, size=lambda item: 1, limit=10)
     with pytest.raises(RuntimeError):
         commit.submit("bad")
     assert commit.submit("good") == "good"

@@ -9,7 +9,7 @@ from django.db import DatabaseError, connection, connections, transaction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dermawan.transparency import store
+from dermawan.transparency import store, tree
 from dermawan.transparency.hashing import (
     leaf_hash,
     mth,
@@ -85,6 +85,22 @@ def test_appending_outside_a_transaction_is_refused(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(connections["default"], "in_atomic_block", False)
     with pytest.raises(RuntimeError, match="transaction"):
         store.append(None, [b"x"])
+
+
+def test_the_right_edge_read_by_the_log_size_in_sql_is_the_one_tree_py_names() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the edge is read in SQL on PostgreSQL only (SQLite costs no round trip)")
+    with fresh_log() as cursor:
+        assert store.send_frontier(cursor)() == {}  # type: ignore[misc]
+        for size in [*range(1, 70), 1023, 1024, 1025, 4096 + 255]:
+            grown = store.size(cursor)
+            store.append(cursor, [i.to_bytes(4, "big") for i in range(grown, size)])
+            read = store.send_frontier(cursor)()  # type: ignore[misc]
+            edge = tree.subtrees(0, size)
+            assert sorted(read) == sorted(edge), size
+            assert read == store._read(cursor, edge), size  # the same hashes
+            # and append takes them as they are: the roots stay the reference ones
+            assert store.root(cursor, size) == tree.fold([read[i] for i in edge])
 
 
 def test_a_proof_is_one_statement_whatever_the_size() -> None:

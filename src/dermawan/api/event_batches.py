@@ -14,6 +14,8 @@ what was rejected is judged again.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,18 +46,27 @@ class Share:
     donations_created: int
 
 
-def _open_run() -> tuple[int, int]:
-    """An ``IngestRun`` row for this transaction (raw SQL: no ORM per batch), and the
-    catalog's version (engine_cache), read by the same statement: one wait, not two."""
+def _opening() -> write_lock.Opening:
+    """The ``IngestRun`` row for this transaction (raw SQL: no ORM per batch),
+    with the catalog's version (engine_cache) read by the same statement,
+    which also takes the write lock: one wait, not three."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "INSERT INTO donations_ingestrun (source, started_at, counts) VALUES (%s, %s, %s)"
-            f" RETURNING id, {engine_cache.VERSION_SQL}",
-            [SOURCE, now, _COUNTS.get_db_prep_save({}, connection)],
-        )
-        run_id, version = cursor.fetchone()
-        return int(run_id), int(version or 0)
+    return write_lock.Opening(
+        "INSERT INTO donations_ingestrun (source, started_at, counts)"
+        " SELECT %s, %s, %s FROM {locked}"
+        f" RETURNING id, {engine_cache.VERSION_SQL}",
+        [SOURCE, now, _COUNTS.get_db_prep_save({}, connection)],
+    )
+
+
+@contextmanager
+def _transaction() -> Iterator[tuple[int, int]]:
+    """The group commit's gate: the write lock's transaction, and its run
+    row's id and the catalog's version."""
+    with write_lock.exclusive(_opening()) as row:
+        assert row is not None
+        run_id, version = row
+        yield int(run_id), int(version or 0)
 
 
 def _close_run(run_id: int, counts: dict[str, int]) -> None:
@@ -67,12 +78,12 @@ def _close_run(run_id: int, counts: dict[str, int]) -> None:
         )
 
 
-def _apply_group(batches: list[list[OrderEvent]]) -> list[Share]:
-    """Runs inside ``write_lock.exclusive()`` (the group commit's gate)."""
+def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int]) -> list[Share]:
+    """Runs inside ``_transaction()`` (the group commit's gate), which ``opened``."""
+    run_id, catalog_version = opened
     events = [event for batch in batches for event in batch]
     # A small group's run bookkeeping rides the engine's pipeline (core.bulk).
     with bulk.pipelined(len(events)):
-        run_id, catalog_version = _open_run()
         outcome = (
             engine_cache.engine(run_id, catalog_version).apply(events) if events else BatchOutcome()
         )
@@ -128,14 +139,14 @@ def _check_connection() -> None:
 # A batch waits up to 3 ms for more requests while they keep coming, when the
 # last one was shared.
 LINGER_SECONDS = 0.003
-_groups: GroupCommit[list[OrderEvent], Share] = GroupCommit(
+_groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
     _apply_group,
     size=len,
     limit=MAX_GROUP_EVENTS,
     linger=LINGER_SECONDS,
     # The writer thread's connection outlives requests.
     before_group=_check_connection,
-    gate=write_lock.exclusive,
+    gate=_transaction,
 )
 
 

@@ -30,6 +30,7 @@ from typing import Generic, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+G = TypeVar("G")  # what the gate opens (e.g. the transaction's first row), given to apply
 WRITER_ENV = "DERMAWAN_API_WRITER"
 # While lingering: stop as soon as no request arrived for this long.
 LINGER_STEP_SECONDS = 0.0005
@@ -46,16 +47,16 @@ class _Waiter(Generic[T, R]):
         self.error: BaseException | None = None
 
 
-class GroupCommit(Generic[T, R]):
+class GroupCommit(Generic[T, R, G]):
     def __init__(
         self,
-        apply: Callable[[list[T]], list[R]],
+        apply: Callable[[list[T], G], list[R]],
         *,
         size: Callable[[T], int],
         limit: int,
         linger: float = 0.0,
         before_group: Callable[[], object] = lambda: None,
-        gate: Callable[[], AbstractContextManager[object]] = nullcontext,
+        gate: Callable[[], AbstractContextManager[G]] = nullcontext,  # type: ignore[assignment]
     ) -> None:
         self._apply = apply
         self._size = size
@@ -153,9 +154,9 @@ class GroupCommit(Generic[T, R]):
                 self._before_group()
             # The group is taken once through the gate (e.g. a lock shared with
             # other processes), so requests keep joining while it is waited for.
-            with self._gate():
+            with self._gate() as opened:
                 group = self._take()
-                results = self._apply([w.item for w in group])
+                results = self._apply([w.item for w in group], opened)
             for waiter, result in zip(group, results, strict=True):
                 waiter.result = result
         except BaseException as error:  # every request of the group fails with it

@@ -1,20 +1,20 @@
 """The engine's transaction for API batches: one writer at a time across server processes.
 
-The engine decides each batch from what it reads at the start (which lines
-are paid, which event ids are known), so two of its transactions must not
-overlap on the same lines: on PostgreSQL (READ COMMITTED) a ``completed``
-read before another process's ``paid`` commits would be parked for good.
-Within a process, group commit already runs one batch at a time; across the
-server's processes:
+The engine's order locks (decision 0008) already keep concurrent writers
+correct on PostgreSQL. This lock is for throughput: while one process's
+batch runs, the other's requests keep joining its next group, which it takes
+only once the lock is held. Without it, groups were smaller and single
+requests slower (docs/performance.md). Within a process, group commit
+already runs one batch at a time; across the server's processes:
 
-- PostgreSQL: a transaction-level advisory lock, taken first thing;
+- PostgreSQL: a transaction-level advisory lock, taken by the transaction's
+  first statement (``Opening``: the statement that needs the lock rides it);
 - SQLite: an exclusive ``flock`` on a file beside the database, taken before
   ``BEGIN``. SQLite would serialize writers anyway, but its busy handler
   polls with sleeps of up to 100 ms; the kernel's lock queue wakes the next
   process the moment the lock is free.
 
-Other engine writers (``dermawan ingest``, stream workers) do not take these
-locks: run them on other merchants' lines, or not beside the API.
+Other engine writers (``dermawan ingest``, stream workers) do not take it.
 """
 
 from __future__ import annotations
@@ -22,8 +22,10 @@ from __future__ import annotations
 import fcntl
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
 
 from django.db import connection, transaction
 
@@ -43,24 +45,50 @@ def _lock_file(database: str) -> int:
         return descriptor
 
 
+@dataclass(frozen=True)
+class Opening:
+    """A statement to run as soon as the lock is held, its row yielded by ``exclusive``.
+
+    ``sql`` reads its values ``FROM {locked}`` (an INSERT ... SELECT): on
+    PostgreSQL that is the row of the statement taking the lock, so both
+    cost one wait, not two, and the statement cannot run before the lock is
+    held.
+    """
+
+    sql: str
+    params: Sequence[Any]
+
+
 @contextmanager
-def exclusive() -> Iterator[None]:
-    """A transaction in which this process is the only API engine writer."""
+def exclusive(opening: Opening | None = None) -> Iterator[tuple[Any, ...] | None]:
+    """A transaction in which this process is the only API engine writer;
+    yields ``opening``'s row (None without one)."""
     name = str(connection.settings_dict["NAME"])
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            with connection.cursor() as cursor:
-                cursor.execute("SELECT pg_advisory_xact_lock(%s)", [ADVISORY_KEY])
-            yield
+            locked = f"(SELECT pg_advisory_xact_lock({ADVISORY_KEY})) AS locked"
+            if opening is None:
+                with connection.cursor() as cursor:
+                    cursor.execute(f"SELECT 1 FROM {locked}")
+                yield None
+            else:
+                yield _run(opening, locked)
         return
     if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
         with transaction.atomic():
-            yield
+            yield None if opening is None else _run(opening, "(SELECT 1) AS locked")
         return
     descriptor = _lock_file(name)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     try:
         with transaction.atomic():
-            yield
+            yield None if opening is None else _run(opening, "(SELECT 1) AS locked")
     finally:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
+
+
+def _run(opening: Opening, locked: str) -> tuple[Any, ...]:
+    with connection.cursor() as cursor:
+        cursor.execute(opening.sql.format(locked=locked), opening.params)
+        row: tuple[Any, ...] = cursor.fetchone()
+        return row

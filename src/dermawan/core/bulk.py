@@ -24,7 +24,7 @@ import itertools
 import time
 import weakref
 import zlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -376,22 +376,31 @@ def read_all(cursor: Any, reads: Sequence[Read]) -> list[list[tuple[Any, ...]]]:
     On PostgreSQL each read gets its own cursor and all are sent before any
     is fetched: inside ``pipelined`` that is one round trip for them all.
     """
+    return send_reads(cursor, reads)()
+
+
+def send_reads(cursor: Any, reads: Sequence[Read]) -> Callable[[], list[list[tuple[Any, ...]]]]:
+    """Send ``reads`` now; the returned function fetches their rows, in order.
+
+    Inside ``pipelined``, statements sent between the two (reads whose rows
+    are fetched first included) share the same round trip. SQLite runs them
+    at once.
+    """
     if connection.vendor != "postgresql":
-        return [read.sqlite(cursor) if read.values else [] for read in reads]
+        rows = [read.sqlite(cursor) if read.values else [] for read in reads]
+        return lambda: rows
     sent: list[Any] = []
     for read in reads:
         if not read.values:
             sent.append(None)
             continue
         query, params = read.postgresql()
-        if _in_pipeline():  # a cursor of its own, and prepared (see _CursorPerStatement)
-            own = driver_cursor(cursor.connection)
-            own.execute(query, params, prepare=True)
-        else:
-            own = cursor if all(c is None for c in sent) else driver_cursor(cursor.connection)
-            own.execute(query, params)
+        # A cursor of its own: the caller's may run other statements before
+        # the fetch. In a pipeline, prepared (see _CursorPerStatement).
+        own = driver_cursor(cursor.connection)
+        own.execute(query, params, prepare=True if _in_pipeline() else None)
         sent.append(own)
-    return [[] if own is None else list(own.fetchall()) for own in sent]
+    return lambda: [[] if own is None else list(own.fetchall()) for own in sent]
 
 
 def select_in(

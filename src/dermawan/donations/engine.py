@@ -309,6 +309,12 @@ class _Batch:
         cursor, run_id = self.cursor, self.engine.run_id
         # Lines read from the database have ids; lines opened now get theirs below.
         changed = [line for line in self.lines.values() if line.changed and line.id is not None]
+        if self.effects:  # its accounts' read goes with the allocation's (one wait in a pipeline)
+            self.engine.accounts.prefetch(
+                cursor,
+                {owner for _, line, _ in self.effects
+                 for owner in (line.merchant_id, line.project_id, line.charity_id) if owner},
+            )  # fmt: skip
         ids = bulk.allocate_many(
             cursor,
             {

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
@@ -128,14 +128,17 @@ def record_effects(
     new_salts = list(zip(opened, leaves.new_salts(len(opened)), strict=True))
     salts: dict[int | None, bytes] = dict(new_salts)
     older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
-    # Two independent reads, sent together (one round trip in a pipeline).
-    terms, kept = bulk.read_all(
+    # Two independent reads, sent with the log's own under its lock (one
+    # round trip in a pipeline).
+    fetch = bulk.send_reads(
         cursor,
         [
             PLEDGE_TERMS.among(sorted({line.pledge_id for _, line, _ in effects} - {None})),
             SALTS.among(sorted(i for i in older if i is not None)),
         ],
     )
+    locked = _lock(cursor)
+    terms, kept = fetch()
     salts.update((line_id, bytes(salt)) for line_id, salt in kept)
     # Each pledge's part of the encoding once per batch (the catalog's terms now).
     pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
@@ -164,7 +167,7 @@ def record_effects(
             effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
         )
         sources.append((line_pk, event_row))
-    _append(cursor, encoded, sources)
+    _append(cursor, encoded, sources, locked)
     store.insert(
         cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
     )
@@ -233,14 +236,32 @@ class _LineRow:
     donation_minor: int
 
 
-def _append(
-    cursor: Any, encoded: list[bytes], sources: Sequence[tuple[int | None, int | None]]
-) -> None:
-    # The lock once, then the size and the last head in one wait: the head
-    # cannot change while the lock is held (heads are signed under it).
+class _Locked(NamedTuple):
+    """The log as its append lock found it."""
+
+    size: int
+    last: heads.SignedTreeHead | None
+    frontier: dict[int, bytes] | None  # its right edge (PostgreSQL; store.send_frontier)
+
+
+def _lock(cursor: Any) -> _Locked:
+    """The log's append lock, then its size, last head and right edge in one
+    wait (with any read sent before it, in a pipeline): none can change while
+    the lock is held (heads are signed under it)."""
     store.lock(cursor)
+    edge = store.send_frontier(cursor)
     size, last = heads.size_and_latest(cursor)
-    appended = store.append(cursor, encoded, locked_size=size)
+    return _Locked(size, last, None if edge is None else edge())
+
+
+def _append(
+    cursor: Any,
+    encoded: list[bytes],
+    sources: Sequence[tuple[int | None, int | None]],
+    locked: _Locked | None = None,
+) -> None:
+    size, last, frontier = _lock(cursor) if locked is None else locked
+    appended = store.append(cursor, encoded, locked_size=size, frontier=frontier)
     store.insert(
         cursor,
         "transparency_leafsource",

@@ -20,7 +20,7 @@ Every function takes the driver's own cursor (dermawan.core.bulk.raw_cursor).
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
 from django.db import connection
@@ -67,6 +67,33 @@ def lock(cursor: Any) -> None:
         cursor.execute(f"SELECT pg_advisory_xact_lock({APPEND_LOCK})")
 
 
+# The right edge of the log as it is (PostgreSQL): the nodes of
+# tree.subtrees(0, n) for the log's size n, found from n in SQL, so the read
+# needs no earlier answer and shares its round trip. The complete subtree of
+# level l on the edge covers [s, s + 2^l) with s = n with its bits up to l
+# cleared, and node_id(l, s >> l) = (n >> (l + 1) << (l + 2)) + 2^l - 1.
+_FRONTIER_SQL = (
+    "WITH log AS (SELECT coalesce(max(id) + 1, 0) AS n FROM transparency_entry),"
+    " edge AS (SELECT ((n >> (l + 1)) << (l + 2)) + (1::bigint << l) - 1 AS id"
+    " FROM log, generate_series(0, 62) AS l WHERE (n >> l) & 1 = 1)"
+    " SELECT node.id, node.hash, 0 FROM edge JOIN transparency_node AS node"
+    " ON node.id = edge.id WHERE edge.id & 1 = 1"
+    " UNION ALL SELECT entry.id, entry.data, 1 FROM edge JOIN transparency_entry AS entry"
+    " ON entry.id = edge.id >> 1 WHERE edge.id & 1 = 0"
+)
+
+
+def send_frontier(cursor: Any) -> Callable[[], dict[int, bytes]] | None:
+    """PostgreSQL: send the read of the log's right edge now (call it with the
+    lock held); the returned function fetches its hashes, as ``append`` takes
+    them. SQLite: None (``append`` reads it; a read there costs no round trip)."""
+    if connection.vendor != "postgresql":
+        return None
+    own = bulk.driver_cursor(cursor.connection)
+    own.execute(_FRONTIER_SQL, prepare=True)
+    return lambda: _hashes(own.fetchall())
+
+
 def _read(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
     """The hashes of nodes ``ids`` in one statement: inner nodes as stored,
     leaves (even ids) hashed from their entries."""
@@ -85,19 +112,28 @@ def _read(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
             f"SELECT id, data, 1 FROM transparency_entry WHERE id IN ({leaf_marks})",
             (*inner, *leaves),
         )
+    return _hashes(cursor.fetchall())
+
+
+def _hashes(rows: Iterable[tuple[int, Any, int]]) -> dict[int, bytes]:
+    """Node hashes by node id from rows of (id, hash or entry, is a leaf)."""
     sha256 = hashlib.sha256
     return {
         (index << 1) if is_leaf else index: (
             sha256(LEAF_PREFIX + value).digest() if is_leaf else bytes(value)
         )
-        for index, value, is_leaf in cursor.fetchall()
+        for index, value, is_leaf in rows
     }
 
 
-def _nodes(cursor: Any, ids: Sequence[int], tree_size: int) -> dict[int, bytes]:
-    """The hashes of ``ids``, all of which the tree of ``tree_size`` has."""
-    found = _read(cursor, ids)
-    if len(found) < len(ids) or (not ids and tree_size > 0):
+def _nodes(
+    cursor: Any, ids: Sequence[int], tree_size: int, found: dict[int, bytes] | None = None
+) -> dict[int, bytes]:
+    """The hashes of ``ids``, all of which the tree of ``tree_size`` has
+    (``found``: read already)."""
+    if found is None:
+        found = _read(cursor, ids)
+    if any(i not in found for i in ids) or (not ids and tree_size > 0):
         # Only now is the log's size worth a query: asked beyond it, or corrupted?
         current = size(cursor)
         if tree_size > current:
@@ -124,10 +160,17 @@ def insert(
     bulk.insert_rows(cursor, table, columns, rows, types)
 
 
-def append(cursor: Any, leaves: Sequence[bytes], *, locked_size: int | None = None) -> Appended:
+def append(
+    cursor: Any,
+    leaves: Sequence[bytes],
+    *,
+    locked_size: int | None = None,
+    frontier: dict[int, bytes] | None = None,
+) -> Appended:
     """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction.
 
-    ``locked_size``: the caller holds the lock and read the log's size under it.
+    ``locked_size``: the caller holds the lock and read the log's size under
+    it; ``frontier``: and its right edge (``send_frontier``).
     """
     if locked_size is None:
         lock(cursor)
@@ -137,7 +180,7 @@ def append(cursor: Any, leaves: Sequence[bytes], *, locked_size: int | None = No
     if not leaves:
         return Appended(first, first)
     edge = tree.subtrees(0, first)
-    frontier = _nodes(cursor, edge, first)
+    frontier = _nodes(cursor, edge, first, frontier)
     sha256 = hashlib.sha256
     hashes = [sha256(LEAF_PREFIX + leaf).digest() for leaf in leaves]  # leaf_hash, inlined
     nodes = tree.grow(first, [frontier[i] for i in edge], hashes)
