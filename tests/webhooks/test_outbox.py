@@ -77,6 +77,35 @@ def test_only_subscribed_active_endpoints_get_deliveries() -> None:
     assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [reversed_only.pk]
 
 
+@pytest.mark.parametrize("lines", [3, 120], ids=["small batch", "large batch"])
+def test_small_and_large_batches_announce_alike(lines: int) -> None:
+    # PostgreSQL matches endpoints in SQL for a small batch (in a pipeline)
+    # and reads them first for a large one: both write the same rows.
+    load_default_catalog()
+    both = endpoint("donation.confirmed", "donation.reversed")
+    reversed_only = endpoint("donation.reversed")
+    endpoint("donation.confirmed", active=False)
+    ingest(*(paid(f"p-{n}", f"o-{n}") for n in range(lines)))
+    assert messages() == []
+    ingest(
+        *(completed(f"c-{n}", f"o-{n}") if n % 2 else cancelled(f"x-{n}", f"o-{n}")
+          for n in range(lines))
+    )  # fmt: skip
+    announced = messages()
+    assert [(t, d["order_id"]) for t, d in announced] == [
+        ("donation.confirmed" if n % 2 else "donation.reversed", f"o-{n}") for n in range(lines)
+    ]
+    wanted_by = {"donation.confirmed": [both.pk], "donation.reversed": [both.pk, reversed_only.pk]}
+    ids = {m.pk: m.type for m in Message.objects.all()}
+    deliveries = Delivery.objects.order_by("message_id", "endpoint_id")
+    assert [(d.message_id, d.endpoint_id) for d in deliveries] == [
+        (message_id, endpoint_id)
+        for message_id in sorted(ids)
+        for endpoint_id in sorted(wanted_by[ids[message_id]])
+    ]
+    assert {(d.status, d.attempts) for d in deliveries} == {("pending", 0)}
+
+
 def test_without_endpoints_nothing_is_written() -> None:
     load_default_catalog()
     ingest(paid("p-1", "o-1"), completed("c-1", "o-1"))

@@ -49,7 +49,7 @@ def marks(count: int = 1) -> str:
 def raw_cursor() -> Any:
     """The driver's own cursor on Django's connection (same transaction)."""
     connection.ensure_connection()
-    if _in_pipeline():
+    if in_pipeline():
         return _CursorPerStatement(connection.connection)
     return driver_cursor(connection.connection)
 
@@ -106,7 +106,8 @@ def is_small(count: int) -> bool:
     return count <= SMALL_BATCH
 
 
-def _in_pipeline() -> bool:
+def in_pipeline() -> bool:
+    """Whether statements now go out in psycopg's pipeline mode (``pipelined``)."""
     driver = connection.connection
     return (
         connection.vendor == "postgresql"
@@ -119,7 +120,7 @@ def _in_statements(count: int) -> bool:
     """Whether ``count`` rows travel inside statements (PostgreSQL): a small
     set, or any set inside a pipeline, where ``COPY`` cannot run (a small
     batch of events can still make a few more rows than events)."""
-    return is_small(count) or _in_pipeline()
+    return is_small(count) or in_pipeline()
 
 
 @contextmanager
@@ -133,7 +134,7 @@ def pipelined(count: int) -> Iterator[None]:
         yield
         return
     connection.ensure_connection()
-    if _in_pipeline():  # already in one: ride it
+    if in_pipeline():  # already in one: ride it
         yield
         return
     _replan_if_due(connection.connection)
@@ -238,7 +239,7 @@ def _small_or_all(rows: Iterable[Sequence[Any]]) -> tuple[list[Sequence[Any]] | 
     """(the rows as a list, if they make a small batch; else None) and all the rows."""
     if isinstance(rows, Sequence):
         return (list(rows) if _in_statements(len(rows)) else None), rows
-    if _in_pipeline():
+    if in_pipeline():
         listed = list(rows)
         return listed, listed
     iterator = iter(rows)
@@ -398,7 +399,7 @@ def send_reads(cursor: Any, reads: Sequence[Read]) -> Callable[[], list[list[tup
         # A cursor of its own: the caller's may run other statements before
         # the fetch. In a pipeline, prepared (see _CursorPerStatement).
         own = driver_cursor(cursor.connection)
-        own.execute(query, params, prepare=True if _in_pipeline() else None)
+        own.execute(query, params, prepare=True if in_pipeline() else None)
         sent.append(own)
     return lambda: [[] if own is None else list(own.fetchall()) for own in sent]
 
