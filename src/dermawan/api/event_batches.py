@@ -71,11 +71,13 @@ def _transaction() -> Iterator[tuple[int, int]]:
 
 def _close_run(run_id: int, counts: dict[str, int]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    sql = "UPDATE donations_ingestrun SET finished_at = %s, counts = %s WHERE id = %s"
+    params = [now, _COUNTS.get_db_prep_save(counts, connection), run_id]
+    if bulk.in_pipeline():  # bound and planned once per connection
+        bulk.raw_cursor().execute(sql, params)
+        return
     with connection.cursor() as cursor:
-        cursor.execute(
-            "UPDATE donations_ingestrun SET finished_at = %s, counts = %s WHERE id = %s",
-            [now, _COUNTS.get_db_prep_save(counts, connection), run_id],
-        )
+        cursor.execute(sql, params)
 
 
 def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int]) -> list[Share]:

@@ -29,6 +29,8 @@ from typing import Any
 
 from django.db import connection, transaction
 
+from dermawan.core import bulk
+
 # pg_advisory_xact_lock key: "dermawan api engine" in a bigint.
 ADVISORY_KEY = 0x64_65_72_6D_61_70_69
 _files: dict[str, int] = {}
@@ -88,7 +90,13 @@ def exclusive(opening: Opening | None = None) -> Iterator[tuple[Any, ...] | None
 
 
 def _run(opening: Opening, locked: str) -> tuple[Any, ...]:
-    with connection.cursor() as cursor:
-        cursor.execute(opening.sql.format(locked=locked), opening.params)
+    sql = opening.sql.format(locked=locked)
+    if connection.vendor == "postgresql":  # bound and planned once per connection
+        cursor = bulk.raw_cursor()
+        cursor.execute(sql, opening.params, prepare=True)
         row: tuple[Any, ...] = cursor.fetchone()
+        return row
+    with connection.cursor() as django_cursor:
+        django_cursor.execute(sql, opening.params)
+        row = django_cursor.fetchone()
         return row
