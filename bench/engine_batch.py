@@ -109,7 +109,7 @@ def _count_statements() -> None:
 
     raw.cursor_factory = counting(base)
     server_side = counting(psycopg.Cursor)
-    bulk.driver_cursor = lambda driver: server_side(driver)  # type: ignore[assignment]
+    bulk.server_cursor = server_side
     raw.pipeline = counted_pipeline  # type: ignore[method-assign]
 
 

@@ -115,6 +115,76 @@ def test_in_a_pipeline_each_statement_reads_its_own_result() -> None:
         assert bulk.read_all(cursor, [bulk.Read("SELECT 4 WHERE", ("4",), [4])]) == [[(4,)]]
 
 
+def _counting_statements(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The statements sent through core.bulk's server cursors from now on."""
+    import psycopg
+
+    sent: list[str] = []
+
+    class Counting(psycopg.Cursor[Any]):
+        def execute(self, query: Any, params: Any = None, **kw: Any) -> Any:
+            sent.append(str(query))
+            return super().execute(query, params, **kw)
+
+    monkeypatch.setattr(bulk, "server_cursor", Counting)
+    return sent
+
+
+def test_writes_held_in_a_pipeline_go_out_as_one_statement_before_the_next(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("writes are held back in PostgreSQL's pipeline only")
+    with transaction.atomic():
+        with connection.cursor() as setup:
+            for table in ("held_a", "held_b", "held_c"):
+                setup.execute(f"CREATE TEMP TABLE {table} (v int) ON COMMIT DROP")
+        sent = _counting_statements(monkeypatch)
+        with bulk.pipelined(1):
+            cursor = bulk.raw_cursor()
+            bulk.execute_later(cursor, "held_a", "INSERT INTO held_a VALUES (%s)", (1,))
+            bulk.execute_later(cursor, "held_b", "INSERT INTO held_b VALUES (%s)", (2,))
+            bulk.execute_later(
+                cursor,
+                "held_c",
+                "WITH x AS (SELECT %s AS v) INSERT INTO held_c SELECT v FROM x",
+                (3,),
+            )
+            assert sent == []  # held back
+            # a WITH statement goes last: the next write starts a new statement
+            bulk.execute_later(cursor, "held_a", "UPDATE held_a SET v = v + %s", (10,))
+            assert len(sent) == 1 and sent[0].startswith("WITH w0 AS (INSERT INTO held_a")
+            # the same table again: what is held goes first, so this sees it
+            bulk.execute_later(cursor, "held_a", "UPDATE held_a SET v = v * %s", (2,))
+            assert len(sent) == 2
+            # any other statement comes after the held writes, and sees them
+            rows = bulk.read_all(cursor, [bulk.Read("SELECT v FROM held_a WHERE", ("v",), [22])])
+            assert rows == [[(22,)]]
+            with connection.cursor() as django_cursor:  # a Django cursor too
+                bulk.execute_later(cursor, "held_b", "UPDATE held_b SET v = v + %s", (1,))
+                django_cursor.execute("SELECT v FROM held_b")
+                assert django_cursor.fetchall() == [(3,)]
+        with connection.cursor() as check:
+            check.execute(
+                "SELECT (SELECT v FROM held_a), (SELECT v FROM held_b), (SELECT v FROM held_c)"
+            )
+            assert check.fetchone() == (22, 3, 3)
+
+
+def test_writes_held_when_a_pipeline_fails_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("writes are held back in PostgreSQL's pipeline only")
+    sent = _counting_statements(monkeypatch)
+    with pytest.raises(_Discard), transaction.atomic(), bulk.pipelined(1):
+        bulk.execute_later(bulk.raw_cursor(), "t", "SELECT %s", (1,))
+        raise _Discard
+    assert sent == [] and connection.connection not in bulk._later
+    # outside a pipeline a write goes at once
+    with connection.cursor() as django_cursor:
+        bulk.execute_later(django_cursor.cursor, "t", "SELECT %s", (1,))
+        assert django_cursor.cursor.fetchone() == (1,)
+
+
 def test_a_kept_staging_table_holds_only_the_rows_of_each_use(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:

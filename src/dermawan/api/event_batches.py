@@ -73,8 +73,8 @@ def _close_run(run_id: int, counts: dict[str, int]) -> None:
     now = connection.ops.adapt_datetimefield_value(timezone.now())
     sql = "UPDATE donations_ingestrun SET finished_at = %s, counts = %s WHERE id = %s"
     params = [now, _COUNTS.get_db_prep_save(counts, connection), run_id]
-    if bulk.in_pipeline():  # bound and planned once per connection
-        bulk.raw_cursor().execute(sql, params)
+    if bulk.in_pipeline():  # bound and planned once per connection, sent with the last writes
+        bulk.execute_later(bulk.raw_cursor(), "donations_ingestrun", sql, params)
         return
     with connection.cursor() as cursor:
         cursor.execute(sql, params)

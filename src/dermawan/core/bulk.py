@@ -62,8 +62,61 @@ def driver_cursor(driver: Any) -> Any:
     in Python: a fifth of the writer thread's time under the API's load.
     """
     if connection.vendor == "postgresql":
-        return psycopg.Cursor(driver)
+        _flush_later(driver)  # what it runs comes after what was written before
+        return server_cursor(driver)
     return driver.cursor()
+
+
+# The class of ``driver_cursor``'s cursors on PostgreSQL (bench/engine_batch.py
+# puts one that counts statements in its place).
+server_cursor: type[psycopg.Cursor[Any]] = psycopg.Cursor
+
+
+# Writes whose results nobody reads, held back in a pipeline to go out as one
+# statement (``execute_later``): per driver connection, (sql, params, table).
+_later: weakref.WeakKeyDictionary[Any, list[tuple[str, tuple[Any, ...], str]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def execute_later(cursor: Any, table: str, sql: str, params: Sequence[Any]) -> None:
+    """Run ``sql`` (an INSERT, UPDATE or DELETE of ``table`` whose result
+    nobody reads) now, or in a pipeline together with the next such writes.
+
+    Each statement costs the writer thread about 50 µs of psycopg's pipeline
+    bookkeeping and the server a parse, bind and execute; consecutive writes
+    go as one statement of data-modifying WITH clauses instead. Those share
+    one snapshot, so a second write of the same table (which might need to
+    see the first) sends what is held back first. Any other statement, a new
+    cursor or the pipeline's end sends it too, so the order of everything
+    else is kept. A write with WITH clauses of its own goes last in its
+    statement (they join the list); parameters are positional (``%s``).
+    """
+    if not in_pipeline():
+        cursor.execute(sql, params)
+        return
+    driver = cursor.connection
+    held = _later.setdefault(driver, [])
+    if any(table == other or last.startswith("WITH ") for last, _, other in held):
+        _flush_later(driver)
+        held = _later.setdefault(driver, [])
+    held.append((sql, tuple(params), table))
+
+
+def _flush_later(driver: Any) -> None:
+    held = _later.pop(driver, None)
+    if not held:
+        return
+    if len(held) == 1:
+        sql, params, _ = held[0]
+    else:
+        *first, (last, _, _) = held
+        clauses = ", ".join(f"w{n} AS ({sql})" for n, (sql, _, _) in enumerate(first))
+        sql = (
+            f"WITH {clauses}, {last[5:]}" if last.startswith("WITH ") else f"WITH {clauses} {last}"
+        )
+        params = tuple(p for _, statement_params, _ in held for p in statement_params)
+    server_cursor(driver).execute(sql, params, prepare=True)
 
 
 class _CursorPerStatement:
@@ -77,7 +130,7 @@ class _CursorPerStatement:
 
     def __init__(self, driver: Any) -> None:
         self.connection = driver
-        self._last = driver_cursor(driver)
+        self._last: Any = None  # made when first needed: making one sends held writes
 
     def _fresh(self) -> Any:
         self._last = driver_cursor(self.connection)
@@ -93,6 +146,8 @@ class _CursorPerStatement:
         self._fresh().executemany(query, params_seq)
 
     def __getattr__(self, name: str) -> Any:  # fetchone, fetchall, rowcount, copy, ...
+        if self._last is None:
+            self._fresh()
         return getattr(self._last, name)
 
 
@@ -137,9 +192,20 @@ def pipelined(count: int) -> Iterator[None]:
     if in_pipeline():  # already in one: ride it
         yield
         return
-    _replan_if_due(connection.connection)
-    with connection.connection.pipeline():
-        yield
+    driver = connection.connection
+    _replan_if_due(driver)
+
+    def after_held_writes(execute: Any, sql: Any, params: Any, many: bool, context: Any) -> Any:
+        _flush_later(driver)  # a Django cursor's statement, in order too
+        return execute(sql, params, many, context)
+
+    with driver.pipeline(), connection.execute_wrapper(after_held_writes):
+        try:
+            yield
+        except BaseException:
+            _later.pop(driver, None)  # the transaction fails whole
+            raise
+        _flush_later(driver)
 
 
 # A prepared statement keeps its plan (PostgreSQL's generic plan) until the
@@ -263,7 +329,9 @@ def insert_rows(
         small, rows = _small_or_all(rows)
         if small is not None:
             if small:  # one statement, the rows one JSON document in the table's own types
-                cursor.execute(
+                execute_later(
+                    cursor,
+                    table,
                     f"INSERT INTO {table} ({listed}) SELECT {listed} "
                     f"FROM json_populate_recordset(NULL::{table}, %s::json)",
                     (_document(columns, small),),
@@ -425,7 +493,9 @@ def update_rows(
             among, listed = in_json([row[0] for row in rows])
             probe, ids = f" AND t.id {among}", (listed,)
         with staged(cursor, "s", ("id", *columns), rows, like=table) as (source, params):
-            cursor.execute(
+            execute_later(
+                cursor,
+                table,
                 f"UPDATE {table} AS t SET {assignments} FROM {source} WHERE t.id = s.id{probe}",
                 (*params, *ids),
             )
@@ -455,7 +525,9 @@ def add_to_rows(
     )
     ordered = [(*key, *values) for key, values in sorted(rows.items())]
     if vendor() == "postgresql":  # the rows as one JSON document, read in its order
-        cursor.execute(
+        execute_later(
+            cursor,
+            table,
             f"INSERT INTO {table} ({listed}) SELECT {listed} "
             f"FROM json_populate_recordset(NULL::{table}, %s::json){upsert}",
             (_document(columns, ordered),),
@@ -470,7 +542,7 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
         return
     if connection.vendor == "postgresql":
         among, listed = in_json(values)
-        cursor.execute(f"DELETE FROM {table} WHERE {column} {among}", (listed,))
+        execute_later(cursor, table, f"DELETE FROM {table} WHERE {column} {among}", (listed,))
         return
     for start in range(0, len(values), SQLITE_IN_CHUNK):
         chunk = values[start : start + SQLITE_IN_CHUNK]

@@ -98,7 +98,9 @@ def post(
     if bulk.vendor() == "postgresql":
         staged = bulk.staged(cursor, "ledger_entry", ENTRY_COLUMNS, rows, definition=ENTRY_TYPES)
         with staged as (source, params):
-            cursor.execute(POST_SQL.format(entries=source), params)
+            bulk.execute_later(
+                cursor, "ledger_transaction", POST_SQL.format(entries=source), params
+            )
         return
     bulk.create_stage(cursor, STAGE, ENTRY_TYPES)
     bulk.insert_rows(cursor, STAGE, ENTRY_COLUMNS, rows)

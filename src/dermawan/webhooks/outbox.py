@@ -95,13 +95,13 @@ def enqueue(cursor: Any, event_type: str, datas: Sequence[dict[str, Any]], now_u
 # sequence, one per row.
 _WRITE_WHERE_WANTED_SQL = (
     "WITH message AS (INSERT INTO webhooks_message (type, data, created_at_us)"
-    " SELECT m.type, m.data, %(now)s FROM json_to_recordset(%(messages)s::json)"
+    " SELECT m.type, m.data, %s FROM json_to_recordset(%s::json)"
     " AS m(type text, data text)"
     " WHERE EXISTS (SELECT 1 FROM webhooks_endpoint AS e WHERE e.active AND e.events ? m.type)"
     " RETURNING id, type)"
     " INSERT INTO webhooks_delivery (message_id, endpoint_id, status, attempts, created_at_us,"
     " next_attempt_at_us, lease_until_us, last_error)"
-    " SELECT message.id, e.id, 'pending', 0, %(now)s, %(now)s, 0, '' FROM message"
+    " SELECT message.id, e.id, 'pending', 0, %s, %s, 0, '' FROM message"
     " JOIN webhooks_endpoint AS e ON e.active AND e.events ? message.type"
     " ORDER BY message.id, e.id"
 )
@@ -115,8 +115,11 @@ def _write_where_wanted(
             {"type": event_type, "data": orjson.dumps(data).decode()}
             for event_type, data in messages
         ]
-        cursor.execute(
-            _WRITE_WHERE_WANTED_SQL, {"now": now_us, "messages": orjson.dumps(documents).decode()}
+        bulk.execute_later(
+            cursor,
+            "webhooks_message",
+            _WRITE_WHERE_WANTED_SQL,
+            (now_us, orjson.dumps(documents).decode(), now_us, now_us),
         )
 
 
