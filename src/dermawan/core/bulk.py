@@ -73,7 +73,8 @@ server_cursor: type[psycopg.Cursor[Any]] = psycopg.Cursor
 
 
 # Writes whose results nobody reads, held back in a pipeline to go out as one
-# statement (``execute_later``): per driver connection, (sql, params, table).
+# statement (``execute_later``): per driver connection inside ``pipelined``,
+# (sql, params, table).
 _later: weakref.WeakKeyDictionary[Any, list[tuple[str, tuple[Any, ...], str]]] = (
     weakref.WeakKeyDictionary()
 )
@@ -92,21 +93,22 @@ def execute_later(cursor: Any, table: str, sql: str, params: Sequence[Any]) -> N
     else is kept. A write with WITH clauses of its own goes last in its
     statement (they join the list); parameters are positional (``%s``).
     """
-    if not in_pipeline():
+    driver = getattr(cursor, "connection", None)
+    held = None if driver is None else _later.get(driver)
+    if held is None:  # not inside ``pipelined``: nothing would send it later
         cursor.execute(sql, params)
         return
-    driver = cursor.connection
-    held = _later.setdefault(driver, [])
     if any(table == other or last.startswith("WITH ") for last, _, other in held):
         _flush_later(driver)
-        held = _later.setdefault(driver, [])
+        held = _later[driver]
     held.append((sql, tuple(params), table))
 
 
 def _flush_later(driver: Any) -> None:
-    held = _later.pop(driver, None)
+    held = _later.get(driver)
     if not held:
         return
+    _later[driver] = []
     if len(held) == 1:
         sql, params, _ = held[0]
     else:
@@ -200,12 +202,12 @@ def pipelined(count: int) -> Iterator[None]:
         return execute(sql, params, many, context)
 
     with driver.pipeline(), connection.execute_wrapper(after_held_writes):
+        _later[driver] = []
         try:
             yield
-        except BaseException:
-            _later.pop(driver, None)  # the transaction fails whole
-            raise
-        _flush_later(driver)
+            _flush_later(driver)
+        finally:  # on an error the transaction fails whole: what is held goes with it
+            _later.pop(driver, None)
 
 
 # A prepared statement keeps its plan (PostgreSQL's generic plan) until the
