@@ -63,9 +63,7 @@ def _opening() -> write_lock.Opening:
 def _transaction() -> Iterator[tuple[int, int]]:
     """The group commit's gate: the write lock's transaction, and its run
     row's id and the catalog's version."""
-    with write_lock.exclusive(_opening()) as row:
-        assert row is not None
-        run_id, version = row
+    with write_lock.exclusive(_opening()) as (run_id, version):
         yield int(run_id), int(version or 0)
 
 

@@ -62,29 +62,23 @@ class Opening:
 
 
 @contextmanager
-def exclusive(opening: Opening | None = None) -> Iterator[tuple[Any, ...] | None]:
+def exclusive(opening: Opening) -> Iterator[tuple[Any, ...]]:
     """A transaction in which this process is the only API engine writer;
-    yields ``opening``'s row (None without one)."""
+    yields ``opening``'s row."""
     name = str(connection.settings_dict["NAME"])
     if connection.vendor == "postgresql":
         with transaction.atomic():
-            locked = f"(SELECT pg_advisory_xact_lock({ADVISORY_KEY})) AS locked"
-            if opening is None:
-                with connection.cursor() as cursor:
-                    cursor.execute(f"SELECT 1 FROM {locked}")
-                yield None
-            else:
-                yield _run(opening, locked)
+            yield _run(opening, f"(SELECT pg_advisory_xact_lock({ADVISORY_KEY})) AS locked")
         return
     if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
         with transaction.atomic():
-            yield None if opening is None else _run(opening, "(SELECT 1) AS locked")
+            yield _run(opening, "(SELECT 1) AS locked")
         return
     descriptor = _lock_file(name)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     try:
         with transaction.atomic():
-            yield None if opening is None else _run(opening, "(SELECT 1) AS locked")
+            yield _run(opening, "(SELECT 1) AS locked")
     finally:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 
