@@ -164,6 +164,12 @@ def test_writes_held_in_a_pipeline_go_out_as_one_statement_before_the_next(
                 bulk.execute_later(cursor, "held_b", "UPDATE held_b SET v = v + %s", (1,))
                 django_cursor.execute("SELECT v FROM held_b")
                 assert django_cursor.fetchall() == [(3,)]
+            # rows other writers update too: one such write a statement, in order
+            sent.clear()
+            bulk.execute_later(cursor, "held_a", "UPDATE held_a SET v = v", (), shared=True)
+            bulk.execute_later(cursor, "held_b", "UPDATE held_b SET v = v", (), shared=True)
+            bulk.execute_later(cursor, "held_c", "UPDATE held_c SET v = v", ())
+            assert sent == ["UPDATE held_a SET v = v"]  # the second went on to wait
         with connection.cursor() as check:
             check.execute(
                 "SELECT (SELECT v FROM held_a), (SELECT v FROM held_b), (SELECT v FROM held_c)"

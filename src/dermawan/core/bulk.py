@@ -72,15 +72,22 @@ def driver_cursor(driver: Any) -> Any:
 server_cursor: type[psycopg.Cursor[Any]] = psycopg.Cursor
 
 
+@dataclass(frozen=True)
+class _Held:
+    sql: str
+    params: tuple[Any, ...]
+    table: str
+    shared: bool
+
+
 # Writes whose results nobody reads, held back in a pipeline to go out as one
-# statement (``execute_later``): per driver connection inside ``pipelined``,
-# (sql, params, table).
-_later: weakref.WeakKeyDictionary[Any, list[tuple[str, tuple[Any, ...], str]]] = (
-    weakref.WeakKeyDictionary()
-)
+# statement (``execute_later``): per driver connection inside ``pipelined``.
+_later: weakref.WeakKeyDictionary[Any, list[_Held]] = weakref.WeakKeyDictionary()
 
 
-def execute_later(cursor: Any, table: str, sql: str, params: Sequence[Any]) -> None:
+def execute_later(
+    cursor: Any, table: str, sql: str, params: Sequence[Any], *, shared: bool = False
+) -> None:
     """Run ``sql`` (an INSERT, UPDATE or DELETE of ``table`` whose result
     nobody reads) now, or in a pipeline together with the next such writes.
 
@@ -92,16 +99,21 @@ def execute_later(cursor: Any, table: str, sql: str, params: Sequence[Any]) -> N
     cursor or the pipeline's end sends it too, so the order of everything
     else is kept. A write with WITH clauses of its own goes last in its
     statement (they join the list); parameters are positional (``%s``).
+
+    ``shared``: the write updates rows other writers update too (balances,
+    rollups), which concurrent writers lock in one order (decision 0008).
+    The server runs a statement's WITH clauses in an order of its own, so a
+    statement carries at most one such write: they keep their order.
     """
     driver = getattr(cursor, "connection", None)
     held = None if driver is None else _later.get(driver)
     if held is None:  # not inside ``pipelined``: nothing would send it later
         cursor.execute(sql, params)
         return
-    if any(table == other or last.startswith("WITH ") for last, _, other in held):
+    if any(h.table == table or h.sql.startswith("WITH ") or (shared and h.shared) for h in held):
         _flush_later(driver)
         held = _later[driver]
-    held.append((sql, tuple(params), table))
+    held.append(_Held(sql, tuple(params), table, shared))
 
 
 def _flush_later(driver: Any) -> None:
@@ -109,15 +121,12 @@ def _flush_later(driver: Any) -> None:
     if not held:
         return
     _later[driver] = []
-    if len(held) == 1:
-        sql, params, _ = held[0]
-    else:
-        *first, (last, _, _) = held
-        clauses = ", ".join(f"w{n} AS ({sql})" for n, (sql, _, _) in enumerate(first))
-        sql = (
-            f"WITH {clauses}, {last[5:]}" if last.startswith("WITH ") else f"WITH {clauses} {last}"
-        )
-        params = tuple(p for _, statement_params, _ in held for p in statement_params)
+    *first, last = held
+    sql = last.sql
+    if first:
+        clauses = ", ".join(f"w{n} AS ({h.sql})" for n, h in enumerate(first))
+        sql = f"WITH {clauses}, {sql[5:]}" if sql.startswith("WITH ") else f"WITH {clauses} {sql}"
+    params = tuple(p for h in held for p in h.params)
     server_cursor(driver).execute(sql, params, prepare=True)
 
 
@@ -533,6 +542,7 @@ def add_to_rows(
             f"INSERT INTO {table} ({listed}) SELECT {listed} "
             f"FROM json_populate_recordset(NULL::{table}, %s::json){upsert}",
             (_document(columns, ordered),),
+            shared=True,
         )
         return
     marks = ", ".join("?" * len(columns))

@@ -364,10 +364,8 @@ class _Batch:
                 for e in self.parked_now.values()
             ],
         )  # fmt: skip
-        # The rollups before the journal: in a pipeline both go out with the
-        # lines and events as one statement (core.bulk.execute_later).
-        self.write_rollups()
         post(cursor, self.engine.accounts, self.entries(event_ids), ids["ledger_transaction"])
+        self.write_rollups()
         hooks.run_after_write(
             cursor,
             self.effects,

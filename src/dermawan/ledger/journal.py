@@ -99,7 +99,7 @@ def post(
         staged = bulk.staged(cursor, "ledger_entry", ENTRY_COLUMNS, rows, definition=ENTRY_TYPES)
         with staged as (source, params):
             bulk.execute_later(
-                cursor, "ledger_transaction", POST_SQL.format(entries=source), params
+                cursor, "ledger_transaction", POST_SQL.format(entries=source), params, shared=True
             )
         return
     bulk.create_stage(cursor, STAGE, ENTRY_TYPES)
