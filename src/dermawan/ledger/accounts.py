@@ -68,12 +68,8 @@ class AccountBook:
         return owners
 
     def _load(self, cursor: Any, keys: list[AccountKey]) -> None:
-        owners = sorted({key[1] for key in keys})
-        wanted = set(keys)
-        self._keep(
-            row for row in bulk.read_all(cursor, [ACCOUNTS.among(owners)])[0]
-            if (row[1], row[2], row[3]) in wanted
-        )  # fmt: skip
+        # Every account of these owners, as prefetch keeps: each is a real id.
+        self._keep(bulk.read_all(cursor, [ACCOUNTS.among(sorted({key[1] for key in keys}))])[0])
 
     def _keep(self, rows: Iterable[tuple[Any, ...]]) -> None:
         for account_id, kind, owner, currency in rows:
