@@ -8,6 +8,8 @@ told once per path, must leave the same lines, balances and log.
 from __future__ import annotations
 
 import itertools
+import threading
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -289,3 +291,96 @@ def test_a_read_probes_the_index_of_a_table_of_thousands_of_rows() -> None:
         cursor.execute(f"EXPLAIN {query}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
         assert "ANY" not in plan, plan
+
+
+def _runs() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM donations_ingestrun WHERE source = 'commit-test'")
+        return int(cursor.fetchone()[0])
+
+
+def _hold_a_run(cursor: Any) -> None:
+    sql = "INSERT INTO donations_ingestrun (source, started_at, counts) VALUES (%s, %s, '{}')"
+    params = ("commit-test", "2026-11-11 00:00:00+00:00")
+    if bulk.in_pipeline():
+        bulk.execute_later(cursor, "donations_ingestrun", sql, params)
+        return
+    with connection.cursor() as django_cursor:
+        django_cursor.execute(sql, params)
+
+
+def _outside_the_tests_transaction(work: Callable[[], None]) -> None:
+    """Run ``work`` on a connection of its own (a thread's), where Django's
+    outermost transaction is the work's own; its runs are deleted after."""
+    failed: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            work()
+        except BaseException as error:  # handed to the test's thread
+            failed.append(error)
+        finally:
+            with connection.cursor() as cursor:
+                cursor.execute("DELETE FROM donations_ingestrun WHERE source = 'commit-test'")
+            connection.close()
+
+    thread = threading.Thread(target=run)
+    thread.start()
+    thread.join(60)
+    assert not thread.is_alive()
+    if failed:
+        raise failed[0]
+
+
+def test_the_commit_goes_with_the_pipelines_last_statements(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """In Django's outermost transaction, the held writes then COMMIT, in the
+    pipeline: what the block does after it can no longer undo them."""
+    if connection.vendor != "postgresql":  # no pipeline: Django's own commit does it
+        with transaction.atomic(), bulk.pipelined(1):
+            assert bulk.commit_with_pipeline() is False
+        return
+    sent = _counting_statements(monkeypatch)
+
+    def work() -> None:
+        with pytest.raises(_Discard), transaction.atomic():
+            with bulk.pipelined(1):
+                _hold_a_run(bulk.raw_cursor())
+                assert bulk.commit_with_pipeline() is True
+            raise _Discard  # Django rolls back: nothing is left to roll back
+        assert [s.split()[0] for s in sent] == ["INSERT", "COMMIT"]
+        assert _runs() == 1
+        with transaction.atomic():  # the connection goes on as usual
+            assert _runs() == 1
+
+    _outside_the_tests_transaction(work)
+
+
+def test_no_commit_inside_a_test_or_a_savepoint() -> None:
+    with pytest.raises(_Discard), transaction.atomic():  # inside the test's: a savepoint
+        with bulk.pipelined(1):
+            _hold_a_run(bulk.raw_cursor())
+            assert bulk.commit_with_pipeline() is False
+        assert _runs() == 1
+        raise _Discard
+    assert _runs() == 0
+
+
+def test_a_failed_write_before_the_commit_commits_nothing() -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("the commit rides PostgreSQL's pipeline only")
+    from psycopg.errors import NotNullViolation
+
+    def work() -> None:
+        with pytest.raises(NotNullViolation), transaction.atomic(), bulk.pipelined(1):
+            cursor = bulk.raw_cursor()
+            _hold_a_run(cursor)
+            no_source = "INSERT INTO donations_ingestrun (source) VALUES (NULL)"
+            bulk.execute_later(cursor, "t", no_source, ())
+            assert bulk.commit_with_pipeline() is True
+        assert _runs() == 0
+        with transaction.atomic():
+            assert _runs() == 0
+
+    _outside_the_tests_transaction(work)

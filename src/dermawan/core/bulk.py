@@ -130,6 +130,24 @@ def _flush_later(driver: Any) -> None:
     server_cursor(driver).execute(sql, params, prepare=True)
 
 
+def commit_with_pipeline() -> bool:
+    """Send ``COMMIT`` now, with the pipeline's last statements: the commit
+    costs no wait of its own (the pipeline's end reads its result).
+
+    Only inside ``pipelined`` and Django's outermost transaction (never a
+    test's, nor a savepoint's); True if sent. Django's own commit at the
+    block's end then finds the transaction over and sends nothing. An error
+    before it (or in it) surfaces at the pipeline's end, and the block rolls
+    back as usual. Nothing may write after it: it is the transaction's end.
+    """
+    if not in_pipeline() or len(connection.atomic_blocks) != 1 or connection.needs_rollback:
+        return False
+    driver = connection.connection
+    _flush_later(driver)
+    driver_cursor(driver).execute("COMMIT")
+    return True
+
+
 class _CursorPerStatement:
     """A cursor for pipeline mode: each statement runs on a fresh driver cursor.
 
