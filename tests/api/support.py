@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -106,6 +107,94 @@ class Api:
 
     def events(self, *events: dict[str, Any], key: str) -> Any:
         return self.post("/api/v1/events", {"events": list(events)}, key=key)
+
+
+class Served:
+    """An answer of the served WSGI application, read like the test client's."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], content: bytes) -> None:
+        self.status_code = int(status.split()[0])
+        self.headers = {name.lower(): value for name, value in headers}
+        self.content = content
+
+    def __getitem__(self, name: str) -> str:
+        return self.headers[name.lower()]
+
+    def __contains__(self, name: str) -> bool:
+        return name.lower() in self.headers
+
+    def json(self) -> Any:
+        return json.loads(self.content)
+
+
+def serve(application: Any, environ: dict[str, Any]) -> Served:
+    """One request through a WSGI ``application`` (``dermawan serve``'s, or a part of it)."""
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    answered: list[Any] = []
+
+    def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> None:
+        answered[:] = [status, headers]
+
+    # As Django's test client does: the test's transaction keeps its connection.
+    signals = (request_started, request_finished)
+    for signal in signals:
+        signal.disconnect(close_old_connections)
+    try:
+        result = application(environ, start_response)
+        try:
+            content = b"".join(result)
+        finally:
+            getattr(result, "close", lambda: None)()
+    finally:
+        for signal in signals:
+            signal.connect(close_old_connections)
+    return Served(answered[0], answered[1], content)
+
+
+def environ_of(
+    method: str, path: str, body: bytes, content_type: str, headers: dict[str, str]
+) -> dict[str, Any]:
+    """A WSGI environ as Granian makes one for this request."""
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "SCRIPT_NAME": "", "QUERY_STRING": "",
+        "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "8000", "SERVER_PROTOCOL": "HTTP/1.1",
+        "REMOTE_ADDR": "127.0.0.1", "HTTP_HOST": "127.0.0.1:8000", "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(body), "CONTENT_LENGTH": str(len(body)),
+        "CONTENT_TYPE": content_type,
+    }  # fmt: skip
+    for name, value in headers.items():
+        environ["HTTP_" + name.upper().replace("-", "_")] = value
+    return environ
+
+
+class ServedApi(Api):
+    """``Api`` through the application ``dermawan serve`` runs (``dermawan.api.wsgi``),
+    whose ``POST /api/v1/events`` takes the hot path (api/hot_path.py)."""
+
+    def call(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        key: str | None = None,
+        raw: bytes | str | None = None,
+        content_type: str = "application/json",
+        headers: dict[str, str] | None = None,
+    ) -> Any:
+        from dermawan.api import wsgi
+
+        extra = dict(headers or {})
+        if key is not None:
+            extra["Authorization"] = f"Bearer {key}"
+        data = raw if raw is not None else (b"" if body is None else json.dumps(body))
+        encoded = data.encode() if isinstance(data, str) else data
+        path, _, query = path.partition("?")
+        environ = environ_of(method, path, encoded, content_type, extra)
+        environ["QUERY_STRING"] = query
+        return serve(wsgi.application, environ)
 
 
 def problem(response: Any, status: int, code: str) -> dict[str, Any]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from dermawan.donations.models import Event, IngestRun, OrderLine
-from tests.api.support import Api, Keys, fields, problem, row_counts, state
+from tests.api.support import Api, Keys, ServedApi, fields, problem, row_counts, state
 from tests.donations.builders import (
     PROJECT,
     cancelled,
@@ -19,6 +19,13 @@ from tests.donations.builders import (
 )
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["test-client", "served"])
+def api(request: pytest.FixtureRequest) -> Api:
+    """Each test twice: through Django's test client (the API's Ninja route) and
+    through the served application, whose hot path answers ``POST /events``."""
+    return Api() if request.param == "test-client" else ServedApi()
 
 
 def outcomes(response: Any) -> list[tuple[str, str, str | None]]:

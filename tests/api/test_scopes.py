@@ -15,10 +15,18 @@ import pytest
 
 from dermawan.webhooks.models import Delivery, Endpoint, Message
 from dermawan.webhooks.sealing import seal
-from tests.api.support import Api, Keys, problem, state
+from tests.api.support import Api, Keys, ServedApi, problem, state
 from tests.donations.builders import MERCHANT, PRODUCT, completed, paid
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(params=["test-client", "served"])
+def api(request: pytest.FixtureRequest) -> Api:
+    """Each endpoint through Django's test client and through the application
+    ``dermawan serve`` runs (the API's own handler, and the events hot path)."""
+    return Api() if request.param == "test-client" else ServedApi()
+
 
 CREDENTIALS = (
     "none",

@@ -20,6 +20,7 @@ from typing import Any
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.wsgi import get_wsgi_application
+from django.http import HttpRequest, HttpResponse
 from django.urls import get_resolver
 
 from dermawan.api.middleware import API_PREFIX
@@ -50,10 +51,25 @@ site_application = get_wsgi_application()
 api_application = ApiHandler()
 get_resolver().urlconf_module  # noqa: B018 - imports dermawan.urls and the API now
 
+from dermawan.api import hot_path  # noqa: E402 - needs the apps loaded (get_wsgi_application)
+
+
+class HotPathHandler(ApiHandler):
+    """The API's request cycle and middleware around ``hot_path.events_view``,
+    with no URL to resolve and no Ninja operation to run (hot_path.py)."""
+
+    def _get_response(self, request: HttpRequest) -> HttpResponse:
+        return hot_path.events_view(request)
+
+
+events_application = HotPathHandler()
+
 StartResponse = Callable[..., Any]
 
 
 def application(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
     if environ.get("PATH_INFO", "").startswith(API_PREFIX):
+        if hot_path.serves(environ):
+            return events_application(environ, start_response)
         return api_application(environ, start_response)
     return site_application(environ, start_response)
