@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from dermawan.api.models import ApiKey
-from tests.api.support import Api, Keys, problem
+from tests.api.support import Api, Keys, ServedApi, problem
 from tests.donations.builders import MERCHANT, call, call_json
 
 pytestmark = pytest.mark.django_db
@@ -87,3 +87,26 @@ def test_serve_binds_loopback_by_default(capsys: Any) -> None:
     command = document["command"]
     assert command[command.index("--host") + 1] == "127.0.0.1"
     assert "dermawan.api.wsgi:application" in command
+
+
+@pytest.mark.parametrize("client", [Api, ServedApi])
+def test_a_key_may_come_in_x_api_key(client: type[Api], keys: Keys) -> None:
+    api = client()
+    assert api.get("/api/v1/pledges", headers={"X-Api-Key": keys.merchant}).status_code == 200
+    problem(api.get("/api/v1/pledges", headers={"X-Api-Key": "dw_nobody"}), 401, "unauthorized")
+    problem(api.get("/api/v1/pledges"), 401, "unauthorized")  # no key: not for the public
+    # Authorization wins, and must say Bearer.
+    both = {"X-Api-Key": keys.merchant, "Authorization": f"Basic {keys.merchant}"}
+    problem(api.get("/api/v1/pledges", headers=both), 401, "unauthorized")
+
+
+@pytest.mark.parametrize(
+    "query", ["category=%00", "category=a%00b", "c%00ategory=x", "category=\x00", "a=1&b=%00"]
+)
+def test_a_nul_in_the_query_is_refused_before_the_database(keys: Keys, query: str) -> None:
+    document = problem(ServedApi().get(f"/api/v1/projects?{query}"), 400, "bad-request")
+    assert "NUL" in document["detail"]
+
+
+def test_a_query_without_a_nul_is_read_as_usual(keys: Keys) -> None:
+    assert ServedApi().get("/api/v1/projects?category=%30").status_code == 200

@@ -384,3 +384,25 @@ def test_a_failed_write_before_the_commit_commits_nothing() -> None:
             assert _runs() == 0
 
     _outside_the_tests_transaction(work)
+
+
+def test_a_small_batch_finds_its_rows_by_index_whatever_the_tables_size() -> None:
+    """Its prepared plans outlive the table sizes they were made for (a fresh
+    database grows fast): inside ``pipelined`` the planner probes indexes."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite plans every statement afresh")
+    read = "SELECT event_id FROM donations_event WHERE event_id = ANY(ARRAY['e-1', 'e-2'])"
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(f"EXPLAIN {read}")  # a table of no rows: scanned
+            assert cursor.fetchall()[0][0].startswith("Seq Scan")
+        with bulk.pipelined(1):
+            cursor = bulk.raw_cursor()
+            cursor.execute(f"EXPLAIN {read}")
+            plan = " ".join(row[0] for row in cursor.fetchall())
+            cursor.execute("SELECT current_setting('enable_seqscan')")
+            assert cursor.fetchone() == ("off",)
+        assert "Index" in plan and "Seq Scan" not in plan, plan
+        with connection.cursor() as cursor:  # the rest of the transaction plans as before
+            cursor.execute("SELECT current_setting('enable_seqscan')")
+            assert cursor.fetchone() == ("on",)

@@ -43,13 +43,15 @@ PUBLIC = Actor(ANONYMOUS)
 
 
 def presented_key(request: HttpRequest) -> str | None:
-    header = request.headers.get("Authorization")
+    # From META: request.headers would first copy every header of the request.
+    header: str | None = request.META.get("HTTP_AUTHORIZATION")
     if header is not None:
         scheme, _, value = header.partition(" ")
         if scheme.lower() != "bearer" or not value.strip():
             raise Problem("unauthorized", "Authorization must read 'Bearer <API key>'")
         return value.strip()
-    return request.headers.get("X-Api-Key")
+    key: str | None = request.META.get("HTTP_X_API_KEY")
+    return key
 
 
 def _client(request: HttpRequest) -> str:
@@ -58,7 +60,12 @@ def _client(request: HttpRequest) -> str:
 
 def _has_nul(request: HttpRequest) -> bool:
     """A NUL in the path or query (PostgreSQL cannot compare text holding one)."""
-    return "\x00" in request.path or any(
+    if "\x00" in request.path:
+        return True
+    query = request.META.get("QUERY_STRING", "")
+    if "\x00" not in query and "%00" not in query:  # no NUL, encoded or not: nothing to parse
+        return False
+    return any(
         "\x00" in name or any("\x00" in value for value in values)
         for name, values in request.GET.lists()
     )
