@@ -318,11 +318,11 @@ def allocate_many(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
         # a settlement run waits for every transaction with an xid when it
         # takes its watermark (settlement.runs._watermark), and a batch holding
         # ledger ids below the watermark without an xid would commit them
-        # unseen, never to be settled. Its own statement, so it runs first; in
-        # a pipeline it costs no wait.
-        cursor.execute("SELECT pg_current_xact_id()")
+        # unseen, never to be settled. pg_current_xact_id() is in nextval's
+        # argument, so it has run before each nextval does.
         cursor.execute(
-            "SELECT t.name, nextval(pg_get_serial_sequence(t.name, 'id')) "
+            "SELECT t.name, nextval(CASE WHEN pg_current_xact_id() IS NOT NULL"
+            " THEN pg_get_serial_sequence(t.name, 'id') END) "
             "FROM unnest(%s::text[], %s::int[]) AS t(name, blocks), generate_series(1, t.blocks)",
             (tables, [-(-wanted[table] // _increments[table]) for table in tables]),
         )
