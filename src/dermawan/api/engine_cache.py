@@ -1,25 +1,29 @@
-"""The donation engine for API batches, with the pledge book cached per process.
+"""The donation engine for API batches, with the pledge book and account ids cached per process.
 
 ``Engine(run_id)`` loads every pledge; an API batch may be one event, so
 reloading per request would cost more than the batch. The book is kept
 while ``api_catalogversion`` (changed by database triggers on every pledge
 and project write) stays the same, read in the batch's own transaction.
-Account ids are not cached across batches: a fresh ``AccountBook`` each
-time, so a rolled-back batch can never leave a stale account id behind.
+
+Account ids are kept only once committed: a batch's ``AccountBook`` starts
+from them, and what it read or created joins them when its transaction
+commits (``on_commit``). A rolled-back batch can never leave an id behind,
+and a small batch whose accounts are known reads none (decision 0038).
 """
 
 from __future__ import annotations
 
 import threading
 
-from django.db import connection
+from django.db import connection, transaction
 
 from dermawan.donations.engine import Engine
 from dermawan.donations.pledges import PledgeBook
-from dermawan.ledger.accounts import AccountBook
+from dermawan.ledger.accounts import AccountBook, CommittedAccounts
 
 _lock = threading.Lock()
 _cached: tuple[str, int, PledgeBook] | None = None  # (database, version, book)
+_accounts: dict[str, CommittedAccounts] = {}  # by database
 
 
 class ApiEngine(Engine):
@@ -28,10 +32,10 @@ class ApiEngine(Engine):
     # A group commit fails whole (event_batches): two statements saved per batch.
     savepoint = False
 
-    def __init__(self, run_id: int, pledges: PledgeBook) -> None:
+    def __init__(self, run_id: int, pledges: PledgeBook, accounts: AccountBook) -> None:
         self.run_id = run_id
         self.pledges = pledges
-        self.accounts = AccountBook()
+        self.accounts = accounts
 
 
 # The version, for a caller that reads it with another statement (event_batches).
@@ -52,10 +56,22 @@ def pledge_book(version: int) -> PledgeBook:
 
 
 def engine(run_id: int, catalog_version: int) -> Engine:
-    return ApiEngine(run_id, pledge_book(catalog_version))
+    """The engine for one batch, inside its transaction."""
+    database = str(connection.settings_dict["NAME"])
+    with _lock:
+        committed = _accounts.setdefault(database, CommittedAccounts())
+    accounts = AccountBook(committed)
+
+    def keep() -> None:
+        with _lock:
+            committed.add(accounts.ids())
+
+    transaction.on_commit(keep)
+    return ApiEngine(run_id, pledge_book(catalog_version), accounts)
 
 
 def forget() -> None:
     global _cached
     with _lock:
         _cached = None
+        _accounts.clear()

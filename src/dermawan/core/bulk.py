@@ -304,38 +304,11 @@ def allocate_many(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
     if not wanted:
         return ids
     if connection.vendor == "postgresql":
-        unknown = [table for table in wanted if table not in _increments]
-        if unknown:
-            cursor.execute(
-                "SELECT t.name, s.increment_by FROM unnest(%s::text[]) AS t(name) "
-                "JOIN pg_sequences s "
-                "ON s.schemaname || '.' || s.sequencename = pg_get_serial_sequence(t.name, 'id')",
-                (unknown,),
-            )
-            _increments.update(cursor.fetchall())
+        _know_increments(cursor, wanted)
         tables = sorted(wanted)
-        # The transaction gets its id (xid) before it holds any of these ids:
-        # a settlement run waits for every transaction with an xid when it
-        # takes its watermark (settlement.runs._watermark), and a batch holding
-        # ledger ids below the watermark without an xid would commit them
-        # unseen, never to be settled. pg_current_xact_id() is in nextval's
-        # argument, so it has run before each nextval does.
-        cursor.execute(
-            "SELECT t.name, nextval(CASE WHEN pg_current_xact_id() IS NOT NULL"
-            " THEN pg_get_serial_sequence(t.name, 'id') END) "
-            "FROM unnest(%s::text[], %s::int[]) AS t(name, blocks), generate_series(1, t.blocks)",
-            (tables, [-(-wanted[table] // _increments[table]) for table in tables]),
-        )
-        firsts: dict[str, list[int]] = {table: [] for table in tables}
-        for table, first in cursor.fetchall():
-            firsts[table].append(first)
-        for table in tables:
-            # Only the ids wanted, in C: a block holds 1,024 and a small batch needs a few.
-            blocks = (range(first, first + _increments[table]) for first in sorted(firsts[table]))
-            ids[table] = list(
-                itertools.islice(itertools.chain.from_iterable(blocks), wanted[table])
-            )
-        return ids
+        blocks = [-(-wanted[table] // _increments[table]) for table in tables]
+        cursor.execute(_RESERVE, (tables, blocks))
+        return {**ids, **_ids_of_blocks(cursor.fetchall(), wanted)}
     # SQLite: the engine's transaction holds the write lock (BEGIN IMMEDIATE),
     # so nobody else can take these ids; sqlite_sequence keeps AUTOINCREMENT's
     # promise never to reuse an id.
@@ -347,6 +320,78 @@ def allocate_many(cursor: Any, counts: dict[str, int]) -> dict[str, list[int]]:
         )
         first = cursor.fetchone()[0] + 1
         ids[table] = list(range(first, first + count))
+    return ids
+
+
+def send_allocation(
+    cursor: Any, tables: Sequence[str]
+) -> Callable[[dict[str, int]], dict[str, list[int]]]:
+    """Reserve a block of ids for each of ``tables`` now, before the counts are
+    known; the returned function gives ``{table: count}`` ids from them.
+
+    In a pipeline the reservation rides the next wait (a small batch's
+    reads), so the batch need not wait again once it knows its counts. A
+    count larger than a block reserves anew (``allocate_many``); so does
+    every count outside a pipeline. Ids reserved and not used are skipped,
+    as a block's rest always is.
+    """
+    if not in_pipeline():
+        return lambda counts: allocate_many(cursor, counts)
+    _know_increments(cursor, tables)
+    names = sorted(tables)
+    own = driver_cursor(cursor.connection)  # its rows are read later: a cursor of its own
+    own.execute(_RESERVE, (names, [1] * len(names)), prepare=True)
+
+    def ids(counts: dict[str, int]) -> dict[str, list[int]]:
+        blocks = own.fetchall()
+        if any(count > 0 and (table not in names or count > _increments[table])
+               for table, count in counts.items()):  # fmt: skip
+            return allocate_many(cursor, counts)
+        wanted = {table: count for table, count in counts.items() if count > 0}
+        return {**{table: [] for table in counts}, **_ids_of_blocks(blocks, wanted)}
+
+    return ids
+
+
+# The transaction gets its id (xid) before it holds any of these ids: a
+# settlement run waits for every transaction with an xid when it takes its
+# watermark (settlement.runs._watermark), and a batch holding ledger ids below
+# the watermark without an xid would commit them unseen, never to be settled.
+# pg_current_xact_id() is in nextval's argument, so it has run before each
+# nextval does.
+_RESERVE = (
+    "SELECT t.name, nextval(CASE WHEN pg_current_xact_id() IS NOT NULL"
+    " THEN pg_get_serial_sequence(t.name, 'id') END) "
+    "FROM unnest(%s::text[], %s::int[]) AS t(name, blocks), generate_series(1, t.blocks)"
+)
+
+
+def _know_increments(cursor: Any, tables: Iterable[str]) -> None:
+    """Each table's block size (its sequence's step), read once per process."""
+    unknown = [table for table in tables if table not in _increments]
+    if unknown:
+        cursor.execute(
+            "SELECT t.name, s.increment_by FROM unnest(%s::text[]) AS t(name) "
+            "JOIN pg_sequences s "
+            "ON s.schemaname || '.' || s.sequencename = pg_get_serial_sequence(t.name, 'id')",
+            (unknown,),
+        )
+        _increments.update(cursor.fetchall())
+
+
+def _ids_of_blocks(
+    firsts: Iterable[tuple[str, int]], wanted: dict[str, int]
+) -> dict[str, list[int]]:
+    """The first ``wanted[table]`` ids of each table's reserved blocks, ascending."""
+    starts: dict[str, list[int]] = {table: [] for table in wanted}
+    for table, first in firsts:
+        if table in starts:
+            starts[table].append(first)
+    ids: dict[str, list[int]] = {}
+    for table, count in wanted.items():
+        # Only the ids wanted, in C: a block holds 1,024 and a small batch needs a few.
+        blocks = (range(first, first + _increments[table]) for first in sorted(starts[table]))
+        ids[table] = list(itertools.islice(itertools.chain.from_iterable(blocks), count))
     return ids
 
 

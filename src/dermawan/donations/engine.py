@@ -15,6 +15,7 @@ duplicates, the rest applies.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,6 +53,8 @@ CHANGED_COLUMNS = (
 )  # fmt: skip
 # Advisory-lock namespace of the engine's order locks (core.bulk.lock_keys).
 ORDER_LOCKS = 0x4757  # "GW": Goods for Good
+# The tables whose ids a batch reserves in bulk (core.bulk.allocate_many).
+ID_TABLES = ("donations_orderline", "donations_event", "ledger_transaction")
 
 PARKED_COLUMNS = (
     "event_id", "fingerprint", "type", "order_id", "line_id", "occurred_at_us",
@@ -138,6 +141,8 @@ class _Batch:
         self.unparked_rows: list[int] = []  # stored parked events applied or rejected now
         self.applied: list[tuple[OrderEvent, Line]] = []
         self.effects: list[tuple[Effect, Line, int]] = []  # (effect, line, index in applied)
+        # Ids reserved with the reads (a small batch: core.bulk.send_allocation).
+        self.reserved: Callable[[dict[str, int]], dict[str, list[int]]] | None = None
 
     # 1. read ---------------------------------------------------------------
 
@@ -157,9 +162,13 @@ class _Batch:
             keys,
         )
         # A small batch sends all its reads together (one round trip in its
-        # pipeline, core.bulk), so it probes parked events on all its lines.
+        # pipeline, core.bulk), so it probes parked events on all its lines,
+        # and reserves the ids it will write with them: once it has decided,
+        # it writes without waiting again.
         small = bulk.is_small(len(ids))
         parked = self.parked_reads(ids, keys) if small else []
+        if small:
+            self.reserved = bulk.send_allocation(self.cursor, ID_TABLES)
         known_rows, line_rows, *parked_rows = bulk.read_all(self.cursor, [known, lines, *parked])
         for event_id, fp in known_rows:
             self.known[event_id] = fp
@@ -315,14 +324,12 @@ class _Batch:
                 {owner for _, line, _ in self.effects
                  for owner in (line.merchant_id, line.project_id, line.charity_id) if owner},
             )  # fmt: skip
-        ids = bulk.allocate_many(
-            cursor,
-            {
-                "donations_orderline": len(self.new_lines),
-                "donations_event": len(self.applied),
-                "ledger_transaction": len(self.effects),  # one per effect (entries())
-            },
-        )
+        counts = {
+            "donations_orderline": len(self.new_lines),
+            "donations_event": len(self.applied),
+            "ledger_transaction": len(self.effects),  # one per effect (entries())
+        }
+        ids = self.reserved(counts) if self.reserved else bulk.allocate_many(cursor, counts)
         for line, line_id in zip(self.new_lines, ids["donations_orderline"], strict=True):
             line.id = line_id
         # A confirmation's transaction id goes on its line too (settlement, decision 0032).

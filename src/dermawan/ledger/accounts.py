@@ -15,11 +15,32 @@ ACCOUNTS = bulk.Read(
 )
 
 
-class AccountBook:
-    """A cache of account ids; accounts are few next to postings."""
+class CommittedAccounts:
+    """Account ids known to be committed, shared by the books of one writer
+    (api/engine_cache.py keeps one per database). Accounts are never deleted,
+    so a committed id stays right; each owner's accounts come in whole
+    (``AccountBook._load``), so a known owner's accounts are all here."""
 
     def __init__(self) -> None:
-        self._ids: dict[AccountKey, int] = {}
+        self.ids: dict[AccountKey, int] = {}
+        self.owners: set[str] = set()
+
+    def add(self, ids: dict[AccountKey, int]) -> None:
+        self.ids.update(ids)
+        self.owners.update(key[1] for key in ids)
+
+
+class AccountBook:
+    """A cache of account ids; accounts are few next to postings.
+
+    ``committed``: ids of committed transactions to start from. What the
+    book reads or creates stays in its own ``ids()`` for its owner to add
+    there once the book's transaction has committed.
+    """
+
+    def __init__(self, committed: CommittedAccounts | None = None) -> None:
+        self._committed = committed if committed is not None else CommittedAccounts()
+        self._ids: dict[AccountKey, int] = {}  # read or created in this book's transaction
         # A read sent ahead by ``prefetch``: its owners, and how to fetch its rows.
         self._ahead: tuple[set[str], Callable[[], list[list[tuple[Any, ...]]]]] | None = None
 
@@ -27,16 +48,18 @@ class AccountBook:
         """Send the read of these owners' accounts now, for ``resolve`` to take.
 
         In a pipeline it then shares the round trip of the next read sent
-        (the engine's id allocation) instead of costing one of its own.
+        instead of costing one of its own.
         """
-        known = {key[1] for key in self._ids}
-        wanted = sorted(set(owners) - known)
+        own = {key[1] for key in self._ids}
+        wanted = sorted(o for o in set(owners) if o not in own and o not in self._committed.owners)
         if wanted:
             self._ahead = (set(wanted), bulk.send_reads(cursor, [ACCOUNTS.among(wanted)]))
 
     def resolve(self, cursor: Any, keys: Iterable[AccountKey]) -> dict[AccountKey, int]:
         """Ids for ``keys``, creating the accounts that do not exist yet."""
-        missing = sorted(set(keys) - self._ids.keys())
+        keys = set(keys)
+        committed = self._committed.ids
+        missing = sorted(key for key in keys if key not in self._ids and key not in committed)
         read_ahead = self._take_ahead()
         if missing:
             unread = [key for key in missing if key[1] not in read_ahead]
@@ -51,7 +74,11 @@ class AccountBook:
                     absent,
                 )
                 self._load(cursor, absent)
-        return self._ids
+        return {key: self._ids[key] if key in self._ids else committed[key] for key in keys}
+
+    def ids(self) -> dict[AccountKey, int]:
+        """What this book read or created (not what it started from)."""
+        return dict(self._ids)
 
     def forget(self) -> None:
         """Drop the cache, e.g. after a rolled-back transaction created accounts."""
