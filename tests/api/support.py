@@ -91,7 +91,13 @@ class Api:
         if key is not None:
             extra["Authorization"] = f"Bearer {key}"
         data = raw if raw is not None else (None if body is None else json.dumps(body))
-        kwargs: dict[str, Any] = {"headers": extra}
+        return self.send(method, path, data, content_type, extra)
+
+    def send(
+        self, method: str, path: str, data: bytes | str | None, content_type: str,
+        headers: dict[str, str],
+    ) -> Any:  # fmt: skip
+        kwargs: dict[str, Any] = {"headers": headers}
         if data is not None:
             kwargs.update(data=data, content_type=content_type)
         return getattr(self.client, method.lower())(path, **kwargs)
@@ -173,26 +179,15 @@ class ServedApi(Api):
     """``Api`` through the application ``dermawan serve`` runs (``dermawan.api.wsgi``),
     whose ``POST /api/v1/events`` takes the hot path (api/hot_path.py)."""
 
-    def call(
-        self,
-        method: str,
-        path: str,
-        body: Any = None,
-        *,
-        key: str | None = None,
-        raw: bytes | str | None = None,
-        content_type: str = "application/json",
-        headers: dict[str, str] | None = None,
-    ) -> Any:
+    def send(
+        self, method: str, path: str, data: bytes | str | None, content_type: str,
+        headers: dict[str, str],
+    ) -> Any:  # fmt: skip
         from dermawan.api import wsgi
 
-        extra = dict(headers or {})
-        if key is not None:
-            extra["Authorization"] = f"Bearer {key}"
-        data = raw if raw is not None else (b"" if body is None else json.dumps(body))
-        encoded = data.encode() if isinstance(data, str) else data
+        encoded = data.encode() if isinstance(data, str) else (data or b"")
         path, _, query = path.partition("?")
-        environ = environ_of(method, path, encoded, content_type, extra)
+        environ = environ_of(method, path, encoded, content_type, headers)
         environ["QUERY_STRING"] = query
         return serve(wsgi.application, environ)
 
