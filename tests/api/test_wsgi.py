@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from dermawan.api import wsgi
+from dermawan.core import collector
 from tests.api.support import environ_of, serve
 
 pytestmark = pytest.mark.django_db
@@ -43,3 +48,30 @@ def test_site_pages_keep_their_middleware() -> None:
     status, _ = served("POST", "/accounts/login/", b"username=a&password=b",
                       CONTENT_TYPE="application/x-www-form-urlencoded")  # fmt: skip
     assert status == 403
+
+
+# Run in a fresh process: this one's collector is the test runner's business.
+SETTLED = """
+import gc, weakref
+import dermawan.api.wsgi
+print(gc.get_freeze_count() > 1000, gc.get_threshold()[0])
+class Node: pass
+a, b = Node(), Node()
+a.other, b.other = b, a
+gone = weakref.ref(a)
+del a, b
+gc.collect()
+print(gone() is None)
+"""
+
+
+def test_a_server_process_freezes_its_startup_heap_and_still_collects_cycles() -> None:
+    environment = {**os.environ, "DJANGO_SETTINGS_MODULE": "dermawan.settings"}
+    answer = subprocess.run(
+        [sys.executable, "-c", SETTLED], capture_output=True, text=True, env=environment,
+        timeout=120, check=True,
+    )  # fmt: skip
+    frozen, threshold, collected = answer.stdout.split()
+    assert frozen == "True"
+    assert int(threshold) == collector.YOUNG_THRESHOLD
+    assert collected == "True"

@@ -8,7 +8,8 @@ Two Django handlers behind one path check:
 - everything else (the site, the back office) gets ``settings.MIDDLEWARE``.
 
 Everything a first request would load (the URL conf, the API and its
-schemas) is loaded here, when the worker starts, not on a caller's time.
+schemas) is loaded here, when the worker starts, not on a caller's time;
+then the garbage collector is told to leave it alone (core/collector.py).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from django.http import HttpRequest, HttpResponse
 from django.urls import get_resolver
 
 from dermawan.api.middleware import API_PREFIX
+from dermawan.core import collector
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")
 
@@ -73,3 +75,7 @@ def application(environ: dict[str, Any], start_response: StartResponse) -> Itera
             return events_application(environ, start_response)
         return api_application(environ, start_response)
     return site_application(environ, start_response)
+
+
+# Last: all of the above is loaded for the process's life (core/collector.py).
+collector.settle_after_startup()
