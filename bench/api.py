@@ -36,6 +36,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_seconds, database_backends, dermawan, fresh_database, process_tree, simulate
 
 HOST = "127.0.0.1"  # loopback only, always
+HOST_HEX = "0100007F"  # HOST as /proc/net/tcp writes it
 BATCH = 1_000
 
 
@@ -48,6 +49,9 @@ class Run:
     statuses: dict[int, int] = field(default_factory=dict)
     # CPU seconds per process group during the run (server, database, client).
     cpu: dict[str, float] = field(default_factory=dict)
+    # This client's ports, and how many of its connections each server process holds.
+    ports: list[int] = field(default_factory=list)
+    per_worker: list[int] = field(default_factory=list)
 
     def cpu_ms_per_request(self) -> dict[str, float]:
         return {name: seconds * 1000 / max(1, self.requests) for name, seconds in self.cpu.items()}
@@ -67,6 +71,7 @@ async def _connection(
     port: int, requests: list[bytes], deadline: float, run: Run, index: asyncio.Queue[int]
 ) -> None:
     reader, writer = await asyncio.open_connection(HOST, port)
+    run.ports.append(writer.get_extra_info("sockname")[1])
     try:
         while time.monotonic() < deadline:
             try:
@@ -98,6 +103,26 @@ async def _connection(
                 run.failures += 1
     finally:
         writer.close()
+
+
+def connections_per_worker(port: int, client_ports: list[int], pids: list[int]) -> list[int]:
+    """How many of this client's connections to ``port`` each of ``pids`` holds,
+    most first (Linux /proc): the kernel, not the server, picks the worker."""
+    ours = {f"{HOST_HEX}:{p:04X}" for p in client_ports}
+    inodes = set()
+    for line in Path("/proc/net/tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        if fields[1] == f"{HOST_HEX}:{port:04X}" and fields[2] in ours:
+            inodes.add(f"socket:[{fields[9]}]")
+    counts = []
+    for pid in pids:
+        try:
+            links = [os.readlink(fd) for fd in Path(f"/proc/{pid}/fd").iterdir()]
+        except OSError:  # ended, or not ours to read
+            continue
+        if held := sum(1 for link in links if link in inodes):
+            counts.append(held)
+    return sorted(counts, reverse=True)
 
 
 class Processes:
@@ -141,9 +166,14 @@ def load(
             index.put_nowait(i)
         deadline = time.monotonic() + seconds
         started = time.perf_counter()
-        await asyncio.gather(
+        connections = asyncio.gather(
             *(_connection(port, requests, deadline, run, index) for _ in range(concurrency))
         )
+        if processes:  # once every connection is open, where did each land
+            while len(run.ports) < concurrency and not connections.done():
+                await asyncio.sleep(0.01)
+            run.per_worker = connections_per_worker(port, run.ports, process_tree(processes.server))
+        await connections
         run.seconds = time.perf_counter() - started
 
     asyncio.run(main())
@@ -222,6 +252,8 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
             + ", ".join(f"{name} {ms:.3f}" for name, ms in cpu.items())
             + f" (bare: {', '.join(f'{name} {ms:.3f}' for name, ms in bare_cpu.items())})"
         )
+    if api.per_worker:
+        print(f"           connections per server worker: {' / '.join(map(str, api.per_worker))}")
     return {
         "rate": round(rate),
         "p50_ms": round(api.percentile(50), 2),
@@ -233,6 +265,7 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
         "ratio_to_bare": round(rate / bare_rate, 3),
         "cpu_ms_per_request": {name: round(ms, 3) for name, ms in cpu.items()},
         "bare_cpu_ms_per_request": {name: round(ms, 3) for name, ms in bare_cpu.items()},
+        "connections_per_worker": api.per_worker,
     }
 
 
