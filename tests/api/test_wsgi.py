@@ -50,7 +50,8 @@ def test_site_pages_keep_their_middleware() -> None:
     assert status == 403
 
 
-# Run in a fresh process: this one's collector is the test runner's business.
+# In a fresh process: importing the application at the top of this module
+# settled the test runner's collector too, so only a new one shows a worker's start.
 SETTLED = """
 import gc, weakref
 import dermawan.api.wsgi
