@@ -16,6 +16,7 @@ import pytest
 from django.db import connection, transaction
 
 from dermawan.core import bulk
+from dermawan.donations import hooks
 from dermawan.donations.engine import Engine
 from dermawan.donations.events import read_event
 from dermawan.donations.models import IngestRun
@@ -84,6 +85,7 @@ def _tell(
             for number, batch in enumerate(_story()):
                 events = [read_event(r, number * 100 + i) for i, r in enumerate(batch, 1)]
                 statuses.append(engine.apply(events).statuses)
+                hooks.run_after_commit()  # what a source does after each batch
             books = _books()
             raise _Discard
     except _Discard:

@@ -26,6 +26,7 @@ from dermawan.api import engine_cache, write_lock
 from dermawan.api.group_commit import GroupCommit
 from dermawan.core import bulk
 from dermawan.core.values import Invalid
+from dermawan.donations import hooks
 from dermawan.donations.engine import APPLIED, DUPLICATE, PARKED, REJECTED, BatchOutcome
 from dermawan.donations.events import OrderEvent, read_event
 from dermawan.donations.models import IngestRun
@@ -148,6 +149,8 @@ _groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
     # The writer thread's connection outlives requests.
     before_group=_check_connection,
     gate=_transaction,
+    # Once the group's requests are answered: the transparency log's append.
+    after_group=lambda: hooks.run_after_commit(write_lock.log_append),
 )
 
 

@@ -21,6 +21,7 @@ Two ways to run a batch:
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -31,6 +32,7 @@ from typing import Generic, TypeVar
 T = TypeVar("T")
 R = TypeVar("R")
 G = TypeVar("G")  # what the gate opens (e.g. the transaction's first row), given to apply
+logger = logging.getLogger(__name__)
 WRITER_ENV = "DERMAWAN_API_WRITER"
 # While lingering: stop as soon as no request arrived for this long.
 LINGER_STEP_SECONDS = 0.0005
@@ -57,6 +59,7 @@ class GroupCommit(Generic[T, R, G]):
         linger: float = 0.0,
         before_group: Callable[[], object] = lambda: None,
         gate: Callable[[], AbstractContextManager[G]] = nullcontext,  # type: ignore[assignment]
+        after_group: Callable[[], object] = lambda: None,
     ) -> None:
         self._apply = apply
         self._size = size
@@ -64,6 +67,7 @@ class GroupCommit(Generic[T, R, G]):
         self._linger_seconds = linger
         self._before_group = before_group
         self._gate = gate
+        self._after_group = after_group
         self._last_group = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -167,3 +171,8 @@ class GroupCommit(Generic[T, R, G]):
         for waiter in group:
             if waiter is not leader:
                 waiter.done.set()
+        if group and group[0].error is None:
+            try:
+                self._after_group()
+            except Exception:  # the group committed; what is left is done next time
+                logger.exception("the work after a committed group failed; the next group retries")

@@ -65,20 +65,40 @@ class Opening:
 def exclusive(opening: Opening) -> Iterator[tuple[Any, ...]]:
     """A transaction in which this process is the only API engine writer;
     yields ``opening``'s row."""
-    name = str(connection.settings_dict["NAME"])
     if connection.vendor == "postgresql":
         with transaction.atomic():
             yield _run(opening, f"(SELECT pg_advisory_xact_lock({ADVISORY_KEY})) AS locked")
         return
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+    with _queued(), transaction.atomic():
+        yield _run(opening, "(SELECT 1) AS locked")
+
+
+@contextmanager
+def log_append() -> Iterator[None]:
+    """The transaction of an append to the transparency log after a batch.
+
+    On PostgreSQL it runs beside the next batch (the log has a lock of its
+    own); SQLite admits one writer, so there it queues with the batches.
+    """
+    if connection.vendor == "postgresql":
         with transaction.atomic():
-            yield _run(opening, "(SELECT 1) AS locked")
+            yield
+        return
+    with _queued(), transaction.atomic():
+        yield
+
+
+@contextmanager
+def _queued() -> Iterator[None]:
+    """SQLite, on a file: hold the flock beside the database (else nothing)."""
+    name = str(connection.settings_dict["NAME"])
+    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+        yield
         return
     descriptor = _lock_file(name)
     fcntl.flock(descriptor, fcntl.LOCK_EX)
     try:
-        with transaction.atomic():
-            yield _run(opening, "(SELECT 1) AS locked")
+        yield
     finally:
         fcntl.flock(descriptor, fcntl.LOCK_UN)
 

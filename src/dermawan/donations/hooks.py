@@ -1,14 +1,18 @@
-"""Work other apps add to a batch, inside its transaction, after the engine wrote it.
+"""Work other apps add to a batch: inside its transaction, and after it commits.
 
 The engine knows no app above it: the HTTP side (webhook outbox, badge
-counts) registers here from its AppConfig.ready(), and every source (file,
-HTTP, stream) gets the same rows in the same transaction.
+counts) and the transparency log register here from their AppConfig.ready(),
+and every source (file, HTTP, stream) gets the same rows in the same
+transaction, then runs the same work once it has committed.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager
 from typing import Any
+
+from django.db import transaction
 
 from dermawan.donations.events import OrderEvent
 from dermawan.donations.rules import Effect, Line
@@ -18,8 +22,13 @@ Effects = Sequence[tuple[Effect, Line, int]]  # (effect, line, index in applied)
 # engine's, so a hook need not read them back.
 Applied = Sequence[tuple[OrderEvent, Line, int]]
 BatchHook = Callable[[Any, Effects, Applied], None]
+# Opens the transaction of work after a commit (transaction.atomic, or a
+# source's own lock around it).
+Gate = Callable[[], AbstractContextManager[object]]
+AfterCommit = Callable[[Gate], object]
 
 _after_write: list[BatchHook] = []
+_after_commit: list[AfterCommit] = []
 
 
 def after_write(hook: BatchHook) -> None:
@@ -31,3 +40,16 @@ def after_write(hook: BatchHook) -> None:
 def run_after_write(cursor: Any, effects: Effects, applied: Applied) -> None:
     for hook in _after_write:
         hook(cursor, effects, applied)
+
+
+def after_commit(work: AfterCommit) -> None:
+    """Run ``work(gate)`` once a source's batch has committed, outside its transaction."""
+    if work not in _after_commit:
+        _after_commit.append(work)
+
+
+def run_after_commit(gate: Gate = transaction.atomic) -> None:
+    """Every source calls this after each batch it committed (work a crash
+    left behind is done by the next call: the work reads what is waiting)."""
+    for work in _after_commit:
+        work(gate)

@@ -18,6 +18,7 @@ from typing import IO, Any
 import orjson
 from django.utils import timezone
 
+from dermawan.donations import hooks
 from dermawan.donations.batches import ValidatedBatch, batches_in_background, validate
 from dermawan.donations.engine import Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
@@ -119,6 +120,7 @@ def _ingest(
         read = applied = duplicates = donations = 0
         for batch in batches:
             outcome = engine.apply(batch.events)
+            hooks.run_after_commit()
             read += batch.read
             applied += outcome.applied
             duplicates += outcome.duplicates

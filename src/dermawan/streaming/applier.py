@@ -17,6 +17,7 @@ from typing import Any
 from django.db import IntegrityError, InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
+from dermawan.donations import hooks
 from dermawan.donations.engine import STATUSES, BatchOutcome, Engine, Rejection
 from dermawan.donations.models import IngestRun, ParkedEvent
 from dermawan.donations.pledges import PledgeBook
@@ -109,6 +110,7 @@ class Applier:
             # Accounts created in the rolled-back transaction are gone.
             self.engine.accounts.forget()
             raise
+        hooks.run_after_commit()
         self.counts["read"] += len(batch.messages)
         self.counts["batches"] += 1
         self.counts["redelivered"] += sum(1 for n in batch.messages.delivered if n > 1)

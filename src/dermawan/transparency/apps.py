@@ -8,7 +8,9 @@ class TransparencyConfig(AppConfig):
 
     def ready(self) -> None:
         from dermawan.donations import hooks
-        from dermawan.transparency import recording
+        from dermawan.transparency import appending, recording
 
-        # A leaf per donation effect, in every engine batch's transaction.
+        # Each engine batch encodes its leaves in its own transaction; they
+        # join the tree once it has committed (decision 0041).
         hooks.after_write(recording.record_effects)
+        hooks.after_commit(appending.append_pending)

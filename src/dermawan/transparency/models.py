@@ -96,3 +96,23 @@ class BuyerSalt(models.Model):
 
     def __str__(self) -> str:
         return f"salt of order line {self.order_line_id}"
+
+
+class PendingLeaves(models.Model):
+    """An engine batch's leaves, encoded in its transaction, waiting to be
+    appended to the tree (appending.py, decision 0041). The appender deletes
+    the row in the transaction that appends its leaves: each is appended once.
+
+    ``data`` frames each leaf as recording.FRAME (its length, its order line
+    and its order event) then its bytes.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    leaf_count = models.IntegerField()
+    data = models.BinaryField()
+
+    class Meta:
+        verbose_name_plural = "pending leaves"
+
+    def __str__(self) -> str:
+        return f"{self.leaf_count} leaves waiting ({self.pk})"

@@ -1,20 +1,27 @@
-"""Writing donation effects to the log, in the transaction that books them.
+"""Writing donation effects to the log.
 
 ``record_effects`` is the engine hook (registered by TransparencyConfig): per
-batch, one leaf per pledged, confirmed or reversed effect, appended in bulk
-with its source row (order line, order event) and, for lines opened now with
-a buyer, a fresh salt. ``record_paid_out`` is settlement's entry point: one
-``paid_out`` leaf per line paid, in settlement's transaction. After either, a
-new signed tree head when one is due (``DERMAWAN_LOG_HEAD_INTERVAL_MS``).
+batch, in the transaction that books it, one leaf per pledged, confirmed or
+reversed effect, encoded and kept with its source (order line, order event)
+in one ``PendingLeaves`` row, and a fresh salt for each line opened now with
+a buyer. ``append_waiting`` appends the waiting leaves to the tree once that
+transaction has committed (appending.py, decision 0041): the tree's lock,
+its hashes and its rows stay out of the engine's transaction.
+``record_paid_out`` is settlement's entry point: the leaves waiting, then one
+``paid_out`` leaf per line paid, in settlement's transaction. After an
+append, a new signed tree head when one is due
+(``DERMAWAN_LOG_HEAD_INTERVAL_MS``).
 
 Every query here is set-based: a batch costs a fixed handful of statements
-whatever its size (pledge terms, stored salts, the append, the source and
-salt rows, the last head). Event row ids come from the engine.
+whatever its size (pledge terms, stored salts, the salt rows, the waiting
+row; the append, its source rows, the last head). Event row ids come from
+the engine.
 """
 
 from __future__ import annotations
 
 import functools
+import struct
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -37,6 +44,9 @@ PAID_OUT = "paid_out"
 # A paid_out effect has no order event: its leaf names none.
 NO_EVENT = ""
 SOURCE_COLUMNS = ("id", "order_line_id", "event_row_id")
+# A waiting leaf in PendingLeaves.data: its length, its order line's and its
+# order event's row ids, then its bytes.
+FRAME = struct.Struct(">Iqq")
 
 
 @dataclass(frozen=True)
@@ -113,12 +123,8 @@ def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
     return {line_id: bytes(salt) for line_id, salt in rows}
 
 
-def record_effects(
-    cursor: Any,
-    effects: Effects,
-    applied: Applied,
-) -> None:
-    """The engine hook: a leaf per effect of the batch, then a head if one is due."""
+def record_effects(cursor: Any, effects: Effects, applied: Applied) -> None:
+    """The engine hook: a leaf per effect of the batch, left waiting for the tree."""
     if not effects:
         return
     # (event, its donations_event row id) per effect: the engine's own ids.
@@ -128,17 +134,13 @@ def record_effects(
     new_salts = list(zip(opened, leaves.new_salts(len(opened)), strict=True))
     salts: dict[int | None, bytes] = dict(new_salts)
     older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
-    # Two independent reads, sent with the log's own under its lock (one
-    # round trip in a pipeline).
-    fetch = bulk.send_reads(
+    terms, kept = bulk.read_all(
         cursor,
         [
             PLEDGE_TERMS.among(sorted({line.pledge_id for _, line, _ in effects} - {None})),
             SALTS.among(sorted(i for i in older if i is not None)),
         ],
     )
-    locked = _lock(cursor)
-    terms, kept = fetch()
     salts.update((line_id, bytes(salt)) for line_id, salt in kept)
     # Each pledge's part of the encoding once per batch (the catalog's terms now).
     pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
@@ -146,8 +148,8 @@ def record_effects(
     effect_part, line_part, buyer_hash = leaves.effect_part, leaves.line_part, leaves.buyer_hash
     no_pledge = leaves.pledge_part(None)
     line_parts: dict[int | None, bytes] = {}
-    encoded: list[bytes] = []
-    sources: list[tuple[int | None, int]] = []
+    frame = FRAME.pack
+    framed: list[bytes] = []
     for (effect, line, _), (event, event_row) in zip(effects, events, strict=True):
         line_pk = line.id
         suffix = line_parts.get(line_pk)
@@ -163,14 +165,29 @@ def record_effects(
             )
         kind, amount, _ = effect
         event_id = event.event_id
-        encoded.append(
-            effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
-        )
-        sources.append((line_pk, event_row))
-    _append(cursor, encoded, sources, locked)
+        leaf = effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
+        framed.append(frame(len(leaf), line_pk, event_row) + leaf)
     store.insert(
         cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
     )
+    mark = bulk.marks()
+    cursor.execute(
+        f"INSERT INTO transparency_pendingleaves (leaf_count, data) VALUES ({mark}, {mark})",
+        (len(framed), b"".join(framed)),
+    )
+
+
+def unframe(data: bytes) -> tuple[list[bytes], list[tuple[int, int]]]:
+    """The leaves of a PendingLeaves row, and their (order line, order event) row ids."""
+    encoded, sources = [], []
+    at, size, unpack = 0, FRAME.size, FRAME.unpack_from
+    while at < len(data):
+        length, line_pk, event_row = unpack(data, at)
+        at += size
+        encoded.append(data[at : at + length])
+        sources.append((line_pk, event_row))
+        at += length
+    return encoded, sources
 
 
 def record_paid_out(cursor: Any, paid: Sequence[PaidOutLine], paid_at_us: int) -> None:
@@ -254,13 +271,37 @@ def _lock(cursor: Any) -> _Locked:
     return _Locked(size, last, None if edge is None else edge())
 
 
+WAITING = "SELECT id, data FROM transparency_pendingleaves ORDER BY id"
+
+
+def append_waiting(cursor: Any, limit: int | None = None) -> tuple[int, int]:
+    """Append the leaves waiting (oldest batch first, at most ``limit`` batches)
+    in the caller's transaction, and delete their rows; (batches, leaves)."""
+    return _append(cursor, [], [], limit)
+
+
 def _append(
     cursor: Any,
     encoded: list[bytes],
     sources: Sequence[tuple[int | None, int | None]],
-    locked: _Locked | None = None,
-) -> None:
-    size, last, frontier = _lock(cursor) if locked is None else locked
+    limit: int | None = None,
+) -> tuple[int, int]:
+    """Under the log's lock, the leaves waiting (all of them, unless ``limit``
+    batches), then ``encoded``: a line's earlier effects come first."""
+    size, last, frontier = _lock(cursor)
+    cursor.execute(WAITING if limit is None else f"{WAITING} LIMIT {int(limit)}")
+    batches = cursor.fetchall()
+    if batches:
+        waiting: list[bytes] = []
+        waiting_sources: list[tuple[int | None, int | None]] = []
+        for _, data in batches:
+            leaves_of, sources_of = unframe(bytes(data))
+            waiting += leaves_of
+            waiting_sources += sources_of
+        encoded, sources = waiting + encoded, [*waiting_sources, *sources]
+        bulk.delete_in(cursor, "transparency_pendingleaves", "id", [row[0] for row in batches])
+    if not encoded:
+        return 0, 0
     appended = store.append(cursor, encoded, locked_size=size, frontier=frontier)
     store.insert(
         cursor,
@@ -270,6 +311,7 @@ def _append(
         [(index, *source) for index, source in enumerate(sources, appended.first_index)],
     )
     _sign_if_due(cursor, appended.tree_size, last, now_ms(), force=False)
+    return len(batches), len(encoded)
 
 
 # signing --------------------------------------------------------------------
