@@ -21,7 +21,6 @@ the engine.
 from __future__ import annotations
 
 import functools
-import struct
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -29,6 +28,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NamedTuple
 
+import orjson
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.conf import settings
 
@@ -36,7 +36,6 @@ from dermawan.core import bulk
 from dermawan.core.bulk import Read
 from dermawan.core.instants import EPOCH, ONE_MICROSECOND
 from dermawan.donations.hooks import Applied, Effects
-from dermawan.donations.rules import PLEDGED
 from dermawan.transparency import heads, leaves, signing, store
 from dermawan.transparency.leaves import DonationLeaf, PledgeTerms
 
@@ -44,9 +43,6 @@ PAID_OUT = "paid_out"
 # A paid_out effect has no order event: its leaf names none.
 NO_EVENT = ""
 SOURCE_COLUMNS = ("id", "order_line_id", "event_row_id")
-# A waiting leaf in PendingLeaves.data: its length, its order line's and its
-# order event's row ids, then its bytes.
-FRAME = struct.Struct(">Iqq")
 
 
 @dataclass(frozen=True)
@@ -124,74 +120,95 @@ def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
 
 
 def record_effects(cursor: Any, effects: Effects, applied: Applied) -> None:
-    """The engine hook: a leaf per effect of the batch, left waiting for the tree."""
+    """The engine hook: what each effect's leaf will say, left waiting for the tree.
+
+    One ``PendingLeaves`` row per batch, in its transaction: each line's
+    fields once, then each effect's (WAITING_LINE, WAITING_EFFECT). The
+    leaves are encoded when appended, once the batch has committed.
+    """
     if not effects:
         return
-    # (event, its donations_event row id) per effect: the engine's own ids.
-    events = [(applied[index][0], applied[index][2]) for _, _, index in effects]
-    # A line pledged now gets a new salt; older lines have theirs stored.
-    opened = [line.id for effect, line, _ in effects if effect.kind == PLEDGED and line.buyer_id]
-    new_salts = list(zip(opened, leaves.new_salts(len(opened)), strict=True))
-    salts: dict[int | None, bytes] = dict(new_salts)
-    older = {line.id for _, line, _ in effects if line.buyer_id is not None} - salts.keys()
-    terms, kept = bulk.read_all(
-        cursor,
-        [
-            PLEDGE_TERMS.among(sorted({line.pledge_id for _, line, _ in effects} - {None})),
-            SALTS.among(sorted(i for i in older if i is not None)),
+    lines: dict[int | None, Any] = {}
+    waiting = []
+    for effect, line, index in effects:
+        event, _, event_row = applied[index]
+        lines[line.id] = line
+        waiting.append(
+            (line.id, event_row, effect.kind, event.occurred_at_us, effect.amount_minor,
+             event.event_id)
+        )  # fmt: skip
+    data = {
+        "lines": [
+            (line.id, line.order_id, line.line_id, line.currency, line.project_id,
+             line.charity_id or "", line.pledge_id, line.buyer_id)
+            for line in lines.values()
         ],
-    )
-    salts.update((line_id, bytes(salt)) for line_id, salt in kept)
-    # Each pledge's part of the encoding once per batch (the catalog's terms now).
-    pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
-    # The hot loop: each line's part of the encoding once, then each effect's.
-    effect_part, line_part, buyer_hash = leaves.effect_part, leaves.line_part, leaves.buyer_hash
-    no_pledge = leaves.pledge_part(None)
-    line_parts: dict[int | None, bytes] = {}
-    frame = FRAME.pack
-    framed: list[bytes] = []
-    for (effect, line, _), (event, event_row) in zip(effects, events, strict=True):
-        line_pk = line.id
-        suffix = line_parts.get(line_pk)
-        if suffix is None:
-            salt, buyer = salts.get(line_pk), line.buyer_id
-            suffix = line_parts[line_pk] = line_part(
-                line.order_id,
-                line.line_id,
-                line.project_id,
-                line.charity_id or "",
-                pledges.get(line.pledge_id, no_pledge),  # type: ignore[arg-type]
-                None if salt is None or buyer is None else buyer_hash(salt, buyer),
-            )
-        kind, amount, _ = effect
-        event_id = event.event_id
-        leaf = effect_part(kind, event.occurred_at_us, amount, line.currency, event_id) + suffix
-        framed.append(frame(len(leaf), line_pk, event_row) + leaf)
-    store.insert(
-        cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
-    )
+        "effects": waiting,
+    }  # fmt: skip
     mark = bulk.marks()
     cursor.execute(
         f"INSERT INTO transparency_pendingleaves (leaf_count, data) VALUES ({mark}, {mark})",
-        (len(framed), b"".join(framed)),
+        (len(waiting), orjson.dumps(data)),
     )
 
 
-def unframe(data: bytes) -> tuple[list[bytes], list[tuple[int, int]]]:
-    """The leaves of a PendingLeaves row, and their (order line, order event) row ids."""
-    encoded, sources = [], []
-    at, size, unpack = 0, FRAME.size, FRAME.unpack_from
-    while at < len(data):
-        length, line_pk, event_row = unpack(data, at)
-        at += size
-        encoded.append(data[at : at + length])
+def _encode_waiting(
+    cursor: Any, batches: Sequence[bytes]
+) -> tuple[list[bytes], list[tuple[int | None, int | None]], list[tuple[int, bytes]]]:
+    """The leaves of waiting batches, in order, with their sources and the new
+    salts they need: a line with a buyer and no salt stored gets one now."""
+    lines: dict[int, Sequence[Any]] = {}
+    effects: list[Sequence[Any]] = []
+    for data in batches:
+        batch = orjson.loads(data)
+        lines.update((line[0], line) for line in batch["lines"])
+        effects += batch["effects"]
+    terms, kept = bulk.read_all(
+        cursor,
+        [
+            PLEDGE_TERMS.among(sorted({line[6] for line in lines.values()} - {None})),
+            SALTS.among(sorted(pk for pk, line in lines.items() if line[7] is not None)),
+        ],
+    )
+    salts = {line_pk: bytes(salt) for line_pk, salt in kept}
+    unsalted = [pk for pk, line in lines.items() if line[7] is not None and pk not in salts]
+    new_salts = list(zip(unsalted, leaves.new_salts(len(unsalted)), strict=True))
+    salts.update(new_salts)
+    # Each pledge's part of the encoding once (the catalog's terms now).
+    pledges = {pledge_id: leaves.pledge_part(t) for pledge_id, t in _terms(terms).items()}
+    no_pledge = leaves.pledge_part(None)
+    # The hot loop: each line's part of the encoding once, then each effect's.
+    effect_part, line_part, buyer_hash = leaves.effect_part, leaves.line_part, leaves.buyer_hash
+    line_parts: dict[int, tuple[bytes, str]] = {}
+    encoded: list[bytes] = []
+    sources: list[tuple[int | None, int | None]] = []
+    for line_pk, event_row, kind, occurred_at_us, amount, event_id in effects:
+        part = line_parts.get(line_pk)
+        if part is None:
+            _, order_id, line_id, currency, project_id, charity_id, pledge_id, buyer = lines[
+                line_pk
+            ]
+            salt = salts.get(line_pk)
+            part = line_parts[line_pk] = (
+                line_part(
+                    order_id,
+                    line_id,
+                    project_id,
+                    charity_id,
+                    pledges.get(pledge_id, no_pledge),
+                    None if salt is None or buyer is None else buyer_hash(salt, buyer),
+                ),
+                currency,
+            )
+        suffix, currency = part
+        encoded.append(effect_part(kind, occurred_at_us, amount, currency, event_id) + suffix)
         sources.append((line_pk, event_row))
-        at += length
-    return encoded, sources
+    return encoded, sources, new_salts
 
 
 def record_paid_out(cursor: Any, paid: Sequence[PaidOutLine], paid_at_us: int) -> None:
-    """One ``paid_out`` leaf per line, in the caller's (settlement's) transaction.
+    """The leaves waiting, then one ``paid_out`` leaf per line, in the caller's
+    (settlement's) transaction.
 
     ``cursor`` is the driver's cursor (dermawan.core.bulk.raw_cursor) inside
     the caller's transaction.atomic(). A line with no donation, or an amount
@@ -199,6 +216,8 @@ def record_paid_out(cursor: Any, paid: Sequence[PaidOutLine], paid_at_us: int) -
     """
     if not paid:
         return
+    # A line's salt and earlier leaves first: they may still be waiting.
+    append_waiting(cursor)
     ids = sorted({p.line_id for p in paid})
     rows = bulk.select_in(
         cursor,
@@ -291,13 +310,11 @@ def _append(
     size, last, frontier = _lock(cursor)
     cursor.execute(WAITING if limit is None else f"{WAITING} LIMIT {int(limit)}")
     batches = cursor.fetchall()
+    new_salts: list[tuple[int, bytes]] = []
     if batches:
-        waiting: list[bytes] = []
-        waiting_sources: list[tuple[int | None, int | None]] = []
-        for _, data in batches:
-            leaves_of, sources_of = unframe(bytes(data))
-            waiting += leaves_of
-            waiting_sources += sources_of
+        waiting, waiting_sources, new_salts = _encode_waiting(
+            cursor, [bytes(data) for _, data in batches]
+        )
         encoded, sources = waiting + encoded, [*waiting_sources, *sources]
         bulk.delete_in(cursor, "transparency_pendingleaves", "id", [row[0] for row in batches])
     if not encoded:
@@ -309,6 +326,9 @@ def _append(
         SOURCE_COLUMNS,
         ("int8", "int8", "int8"),
         [(index, *source) for index, source in enumerate(sources, appended.first_index)],
+    )
+    store.insert(
+        cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
     )
     _sign_if_due(cursor, appended.tree_size, last, now_ms(), force=False)
     return len(batches), len(encoded)
