@@ -141,6 +141,9 @@ def _check_connection() -> None:
 # A batch waits up to 3 ms for more requests while they keep coming, when the
 # last one was shared.
 LINGER_SECONDS = 0.003
+# The writer thread appends what its groups left for the transparency log at
+# most this often while busy, and at once when idle.
+LOG_APPEND_SECONDS = 0.2
 _groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
     _apply_group,
     size=len,
@@ -149,8 +152,10 @@ _groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
     # The writer thread's connection outlives requests.
     before_group=_check_connection,
     gate=_transaction,
-    # Once the group's requests are answered: the transparency log's append.
-    after_group=lambda: hooks.run_after_commit(write_lock.log_append),
+    # Once requests are answered: the transparency log's append, of several
+    # groups at a time under load (decision 0041).
+    after_groups=lambda: hooks.run_after_commit(write_lock.log_append),
+    after_groups_every=LOG_APPEND_SECONDS,
 )
 
 

@@ -59,7 +59,8 @@ class GroupCommit(Generic[T, R, G]):
         linger: float = 0.0,
         before_group: Callable[[], object] = lambda: None,
         gate: Callable[[], AbstractContextManager[G]] = nullcontext,  # type: ignore[assignment]
-        after_group: Callable[[], object] = lambda: None,
+        after_groups: Callable[[], object] = lambda: None,
+        after_groups_every: float = 0.0,
     ) -> None:
         self._apply = apply
         self._size = size
@@ -67,7 +68,14 @@ class GroupCommit(Generic[T, R, G]):
         self._linger_seconds = linger
         self._before_group = before_group
         self._gate = gate
-        self._after_group = after_group
+        # Work owed once groups have committed (e.g. the transparency log's
+        # append): inline, after each group; the writer thread, at most once
+        # per ``after_groups_every`` seconds while groups keep coming, and as
+        # soon as it falls idle.
+        self._after_groups = after_groups
+        self._after_groups_every = after_groups_every
+        self._owed = False
+        self._after_groups_due = 0.0
         self._last_group = 0
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)
@@ -114,10 +122,26 @@ class GroupCommit(Generic[T, R, G]):
 
     def _write_forever(self) -> None:
         while True:
+            idle = False
             with self._lock:
-                while not self._queue:
-                    self._arrived.wait()
-            self._run_group(None)
+                while not self._queue and not idle:
+                    if self._owed:
+                        due_in = self._after_groups_due - time.monotonic()
+                        idle = not self._arrived.wait(max(0.0, due_in))
+                    else:
+                        self._arrived.wait()
+            if idle:
+                self._run_after_groups()
+            else:
+                self._run_group(None)
+
+    def _run_after_groups(self) -> None:
+        self._owed = False
+        self._after_groups_due = time.monotonic() + self._after_groups_every
+        try:
+            self._after_groups()
+        except Exception:  # the groups committed; what is left is done next time
+            logger.exception("the work after committed groups failed; it is tried again")
 
     def _linger(self) -> None:
         """Under load, wait while requests keep arriving (at most ``linger`` seconds).
@@ -172,7 +196,6 @@ class GroupCommit(Generic[T, R, G]):
             if waiter is not leader:
                 waiter.done.set()
         if group and group[0].error is None:
-            try:
-                self._after_group()
-            except Exception:  # the group committed; what is left is done next time
-                logger.exception("the work after a committed group failed; the next group retries")
+            self._owed = True
+            if leader is not None or time.monotonic() >= self._after_groups_due:
+                self._run_after_groups()
