@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dermawan.api.group_commit import GroupCommit
+from dermawan.api.group_commit import WRITER_ENV, GroupCommit
 
 
 def test_concurrent_submissions_are_grouped_and_answered_each() -> None:
@@ -57,3 +57,61 @@ def test_a_failure_fails_every_request_of_its_group_and_not_the_next() -> None:
     with pytest.raises(RuntimeError):
         commit.submit("bad")
     assert commit.submit("good") == "good"
+
+
+def test_work_after_groups_runs_after_each_inline_group_and_not_after_a_failed_one() -> None:
+    after: list[str] = []
+
+    def apply(items: list[str], _: None) -> list[str]:
+        if "bad" in items:
+            raise RuntimeError("the transaction failed")
+        return items
+
+    commit: GroupCommit[str, str, None] = GroupCommit(
+        apply, size=lambda item: 1, limit=10, after_groups=lambda: after.append("ran")
+    )
+    commit.submit("a")
+    commit.submit("b")
+    with pytest.raises(RuntimeError):
+        commit.submit("bad")
+    assert after == ["ran", "ran"]
+
+
+def test_the_writer_thread_spaces_work_after_groups_and_does_it_when_idle(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WRITER_ENV, "thread")
+    ran: list[float] = []
+    commit: GroupCommit[int, int, None] = GroupCommit(
+        lambda items, _: items,
+        size=lambda item: 1,
+        limit=10,
+        after_groups=lambda: ran.append(time.monotonic()),
+        after_groups_every=0.3,
+    )
+    started = time.monotonic()
+    assert commit.submit(1) == 1
+    deadline = time.monotonic() + 5
+    while not ran and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(ran) == 1  # the first group: at once
+    assert commit.submit(2) == 2
+    assert commit.submit(3) == 3
+    time.sleep(0.05)
+    assert len(ran) == 1  # owed, not yet due
+    while len(ran) < 2 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert len(ran) == 2  # then once, when idle and due, for both groups
+    assert ran[1] - ran[0] >= 0.29 and ran[1] - started < 2
+    time.sleep(0.4)
+    assert len(ran) == 2  # nothing owed: nothing more
+
+
+def test_a_failure_of_the_work_after_groups_does_not_fail_their_requests() -> None:
+    def fail() -> None:
+        raise RuntimeError("the log is down")
+
+    commit: GroupCommit[int, int, None] = GroupCommit(
+        lambda items, _: items, size=lambda item: 1, limit=10, after_groups=fail
+    )
+    assert commit.submit(7) == 7

@@ -639,11 +639,29 @@ def delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> No
         among, listed = in_json(values)
         execute_later(cursor, table, f"DELETE FROM {table} WHERE {column} {among}", (listed,))
         return
+    _sqlite_delete_in(cursor, table, column, values)
+
+
+def delete_counted(cursor: Any, table: str, column: str, values: Sequence[Any]) -> int:
+    """``delete_in``, waiting for the number of rows it deleted."""
+    if not values:
+        return 0
+    if connection.vendor == "postgresql":
+        among, listed = in_json(values)
+        cursor.execute(f"DELETE FROM {table} WHERE {column} {among}", (listed,))
+        return int(cursor.rowcount)
+    return _sqlite_delete_in(cursor, table, column, values)
+
+
+def _sqlite_delete_in(cursor: Any, table: str, column: str, values: Sequence[Any]) -> int:
+    deleted = 0
     for start in range(0, len(values), SQLITE_IN_CHUNK):
         chunk = values[start : start + SQLITE_IN_CHUNK]
         cursor.execute(
             f"DELETE FROM {table} WHERE {column} IN ({', '.join('?' * len(chunk))})", chunk
         )
+        deleted += cursor.rowcount
+    return deleted
 
 
 @contextmanager

@@ -17,31 +17,30 @@ from django.db import transaction
 
 from dermawan.core import bulk
 from dermawan.donations.hooks import Gate
-from dermawan.transparency.recording import append_waiting
+from dermawan.transparency import recording
 
 # Batches per append transaction: a backlog (after a crash, or a long
 # outage of the appender) goes in steps that each hold the lock briefly.
 BATCHES_PER_APPEND = 50
 
 
-def waiting() -> bool:
-    """Whether any leaves wait (one cheap read; no lock)."""
-    cursor = bulk.raw_cursor()
-    cursor.execute("SELECT 1 FROM transparency_pendingleaves LIMIT 1")
-    return cursor.fetchone() is not None
-
-
 def append_pending(gate: Gate = transaction.atomic) -> int:
     """Append every batch waiting; the number of leaves appended.
 
-    ``gate`` opens each append's transaction (the API's passes its write
-    lock on SQLite, where writers queue on it rather than poll).
+    The batches are read and their leaves made first, with no lock held;
+    ``gate`` then opens the transaction that appends them (the API's passes
+    its write lock on SQLite, where writers queue on it rather than poll).
     """
     appended = 0
-    while waiting():
-        with gate():
-            batches, leaves = append_waiting(bulk.raw_cursor(), BATCHES_PER_APPEND)
-        appended += leaves
-        if batches < BATCHES_PER_APPEND:
-            break
-    return appended
+    while True:
+        cursor = bulk.raw_cursor()
+        waiting = recording.read_waiting(cursor, BATCHES_PER_APPEND)
+        if not waiting.batch_ids:
+            return appended
+        try:
+            with gate():
+                appended += recording.append_read(bulk.raw_cursor(), waiting)
+        except recording.Taken:
+            continue  # another process appended some of them: read what is left
+        if len(waiting.batch_ids) < BATCHES_PER_APPEND:
+            return appended

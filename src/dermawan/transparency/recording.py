@@ -293,32 +293,75 @@ def _lock(cursor: Any) -> _Locked:
 WAITING = "SELECT id, data FROM transparency_pendingleaves ORDER BY id"
 
 
-def append_waiting(cursor: Any, limit: int | None = None) -> tuple[int, int]:
-    """Append the leaves waiting (oldest batch first, at most ``limit`` batches)
-    in the caller's transaction, and delete their rows; (batches, leaves)."""
-    return _append(cursor, [], [], limit)
+class Waiting(NamedTuple):
+    """Waiting batches read and their leaves made, ready to append."""
+
+    batch_ids: list[int]
+    encoded: list[bytes]
+    sources: list[tuple[int | None, int | None]]
+    new_salts: list[tuple[int, bytes]]
+
+
+def read_waiting(cursor: Any, limit: int | None = None) -> Waiting:
+    """The batches waiting (oldest first, at most ``limit``), their leaves encoded.
+
+    Needs no lock: ``append_read`` appends them only if every one of them is
+    still waiting then, and the salts it makes are for lines whose leaves
+    only those batches can append.
+    """
+    cursor.execute(WAITING if limit is None else f"{WAITING} LIMIT {int(limit)}")
+    batches = cursor.fetchall()
+    if not batches:
+        return Waiting([], [], [], [])
+    encoded, sources, new_salts = _encode_waiting(cursor, [bytes(data) for _, data in batches])
+    return Waiting([row[0] for row in batches], encoded, sources, new_salts)
+
+
+def waiting_sources(cursor: Any) -> list[tuple[int, int]]:
+    """(order line, order event) row ids of every leaf waiting, for audits."""
+    cursor.execute("SELECT data FROM transparency_pendingleaves")
+    return [
+        (effect[0], effect[1])
+        for (data,) in cursor.fetchall()
+        for effect in orjson.loads(bytes(data))["effects"]
+    ]
+
+
+class Taken(Exception):
+    """Another appender took some of the waiting batches first."""
+
+
+def append_read(cursor: Any, waiting: Waiting) -> int:
+    """Append ``waiting`` (read_waiting) in the caller's transaction, and delete
+    its rows; Taken if any of them is gone (roll back and read again)."""
+    if not waiting.batch_ids:
+        return 0
+    return _append(cursor, [], [], waiting)
+
+
+def append_waiting(cursor: Any) -> int:
+    """Append every batch waiting, under the lock, in the caller's transaction."""
+    return _append(cursor, [], [])
 
 
 def _append(
     cursor: Any,
     encoded: list[bytes],
     sources: Sequence[tuple[int | None, int | None]],
-    limit: int | None = None,
-) -> tuple[int, int]:
-    """Under the log's lock, the leaves waiting (all of them, unless ``limit``
-    batches), then ``encoded``: a line's earlier effects come first."""
+    waiting: Waiting | None = None,
+) -> int:
+    """Under the log's lock, the waiting leaves (``waiting`` if read already,
+    else all of them), then ``encoded``: a line's earlier effects come first."""
     size, last, frontier = _lock(cursor)
-    cursor.execute(WAITING if limit is None else f"{WAITING} LIMIT {int(limit)}")
-    batches = cursor.fetchall()
-    new_salts: list[tuple[int, bytes]] = []
-    if batches:
-        waiting, waiting_sources, new_salts = _encode_waiting(
-            cursor, [bytes(data) for _, data in batches]
-        )
-        encoded, sources = waiting + encoded, [*waiting_sources, *sources]
-        bulk.delete_in(cursor, "transparency_pendingleaves", "id", [row[0] for row in batches])
+    if waiting is None:
+        waiting = read_waiting(cursor)
+    if waiting.batch_ids:
+        deleted = bulk.delete_counted(cursor, "transparency_pendingleaves", "id", waiting.batch_ids)
+        if deleted != len(waiting.batch_ids):
+            raise Taken(f"{len(waiting.batch_ids) - deleted} of the batches read were appended")
+        encoded, sources = waiting.encoded + encoded, [*waiting.sources, *sources]
     if not encoded:
-        return 0, 0
+        return 0
     appended = store.append(cursor, encoded, locked_size=size, frontier=frontier)
     store.insert(
         cursor,
@@ -328,10 +371,14 @@ def _append(
         [(index, *source) for index, source in enumerate(sources, appended.first_index)],
     )
     store.insert(
-        cursor, "transparency_buyersalt", ("order_line_id", "salt"), store.BYTES_ROW, new_salts
+        cursor,
+        "transparency_buyersalt",
+        ("order_line_id", "salt"),
+        store.BYTES_ROW,
+        waiting.new_salts,
     )
     _sign_if_due(cursor, appended.tree_size, last, now_ms(), force=False)
-    return len(batches), len(encoded)
+    return len(encoded)
 
 
 # signing --------------------------------------------------------------------

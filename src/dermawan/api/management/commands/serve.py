@@ -16,6 +16,7 @@ from django.core.management.base import CommandParser
 
 from dermawan.api.group_commit import WRITER_ENV
 from dermawan.core.output import BadInput, DermawanCommand
+from dermawan.transparency import appending
 
 LOOPBACK = "127.0.0.1"
 
@@ -55,6 +56,9 @@ class Command(DermawanCommand):
                             options["threads"])  # fmt: skip
         if options["check"]:
             return {"command": argv}
+        # Leaves a stopped or crashed server left waiting join the log now,
+        # not at the first batch (decision 0041).
+        appending.append_pending()
         os.environ["DERMAWAN_SERVE_WORKERS"] = str(options["workers"])
         os.environ[WRITER_ENV] = "thread"  # one engine writer thread per worker
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")

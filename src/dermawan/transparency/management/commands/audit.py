@@ -2,7 +2,9 @@
 
 Rebuilds every leaf from its rows and compares (rows.py), recomputes the
 tree and checks every signed tree head against it (audit.py). Exit 1 when
-anything differs; each finding names the row, leaf, node or head.
+anything differs; each finding names the row, leaf, node or head. Leaves of
+committed batches still waiting for the appender (decision 0041) are
+counted, not reported missing.
 """
 
 from __future__ import annotations
@@ -38,11 +40,13 @@ class Command(DermawanCommand):
             if outermost and bulk.vendor() == "postgresql":
                 cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
             report = audit(cursor, key)
-            compared = check_rows(report)
+            compared, waiting = check_rows(report)
         return {
             "ok": report.ok,
             "tree_size": report.tree_size,
             "leaves_compared_with_rows": compared,
+            # Committed effects whose leaves the appender has yet to add (decision 0041).
+            "leaves_waiting": waiting,
             "heads_checked": report.heads_checked,
             "signatures_checked": key is not None,
             "key_id": None if key is None else signing.key_id(key),
@@ -61,6 +65,8 @@ class Command(DermawanCommand):
             f"{d['leaves_compared_with_rows']:,} compared with their rows, "
             f"{d['heads_checked']:,} tree heads checked ({signatures})"
         ]
+        if d["leaves_waiting"]:
+            out.append(f"  {d['leaves_waiting']:,} leaves of committed batches wait to be appended")
         out += [f"  {problem}" for problem in d["problems"]]
         if d["problems_left_out"]:
             out.append(f"  ... and {d['problems_left_out']:,} more")
