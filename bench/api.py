@@ -29,6 +29,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import orjson
 
@@ -217,23 +218,49 @@ def start_server(
     raise SystemExit("dermawan serve did not start")
 
 
-def api_runs(url: str, after: int = 0) -> list[dict[str, int]]:
-    """The counts of the API's engine batches (ingest runs) with an id above ``after``."""
-    query = "SELECT id, counts FROM donations_ingestrun WHERE source = 'api' AND id > %s"
+def select(url: str, query: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of ``query`` (``%s`` placeholders) on the benchmark's database."""
     if url.startswith("sqlite"):
         import sqlite3
 
         with sqlite3.connect(url.removeprefix("sqlite:///")) as db:
-            rows = db.execute(query.replace("%s", "?"), (after,)).fetchall()
-    else:
-        import psycopg
+            return db.execute(query.replace("%s", "?"), params).fetchall()
+    import psycopg
 
-        with psycopg.connect(url) as db:
-            rows = db.execute(query, (after,)).fetchall()
+    with psycopg.connect(url) as db:
+        return db.execute(query, params).fetchall()
+
+
+def api_runs(url: str, after: int = 0) -> list[dict[str, int]]:
+    """The counts of the API's engine batches (ingest runs) with an id above ``after``."""
+    query = "SELECT id, counts FROM donations_ingestrun WHERE source = 'api' AND id > %s"
+    rows = select(url, query, (after,))
     return [
         {"id": int(id_), **(json.loads(counts) if isinstance(counts, str) else counts)}
         for id_, counts in rows
     ]
+
+
+def leaves_waiting(url: str) -> int:
+    """Leaves of committed batches not yet appended to the log (decision 0041)."""
+    sql = "SELECT coalesce(sum(leaf_count), 0) FROM transparency_pendingleaves"
+    [(waiting,)] = select(url, sql)
+    return int(waiting)
+
+
+def log_catching_up(url: str, limit: float = 30.0) -> dict[str, float]:
+    """Leaves waiting now (just after the last answer), and the seconds until none wait."""
+    started = time.perf_counter()
+    waiting = leaves_waiting(url)
+    left = waiting
+    while left and time.perf_counter() - started < limit:
+        time.sleep(0.01)
+        left = leaves_waiting(url)
+    return {
+        "leaves_waiting_at_end": waiting,
+        "caught_up_ms": round((time.perf_counter() - started) * 1000, 1),
+        "still_waiting": left,
+    }
 
 
 def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[str, object]:
@@ -324,6 +351,15 @@ def main() -> None:
                 api = load(port, [request("/api/v1/events", b, key) for b in bodies],
                            args.concurrency_batched, args.seconds, processes)  # fmt: skip
                 batched_figures = describe("batched", api, bare, "events/s", BATCH)
+                # The log is appended after each commit: how far behind was it?
+                caught = log_catching_up(url)
+                batched_figures["log"] = caught
+                late = caught["still_waiting"]
+                print(
+                    f"           transparency log: {caught['leaves_waiting_at_end']:,} leaves "
+                    f"waiting at the last answer, none {caught['caught_up_ms']:,.0f} ms later"
+                    + (f" ({late:,} still waiting)" if late else "")
+                )
                 bare = load(port, [request("/api/v1/health", b, None) for b in single_bodies],
                             args.concurrency_single, args.seconds, processes)  # fmt: skip
                 last_run = max((run["id"] for run in api_runs(url)), default=0)
@@ -346,6 +382,14 @@ def main() -> None:
                 server.wait(15)
             counts, _, _ = dermawan(url, "check-ledger")
             print(f"  check-ledger: {json.dumps(counts)}")
+            # Every effect a leaf: the ledger's transactions against the log's leaves.
+            [(leaves, effects)] = select(
+                url,
+                "SELECT (SELECT count(*) FROM transparency_entry),"
+                " (SELECT count(*) FROM ledger_transaction)",
+            )
+            print(f"  log: {leaves:,} leaves for {effects:,} ledger transactions, "
+                  f"{leaves_waiting(url):,} waiting")  # fmt: skip
     if args.json_out:
         args.json_out.write_text(json.dumps(figures, indent=2) + "\n")
 

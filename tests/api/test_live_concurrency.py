@@ -60,8 +60,9 @@ def test_racing_requests_apply_every_event_once(scratch_database_url: str, tmp_p
     )  # fmt: skip
     ledger = json.loads(run_dermawan(scratch_database_url, "check-ledger", "--json").stdout)
     assert ledger["ok"] is True
-    # Both processes appended to the transparency log, one tree. A leaf per effect (pledged and confirmed, per line): in the tree, or
-    # waiting for it if the server stopped before its next append.
+    # Both processes appended to the transparency log, one tree. A leaf per
+    # effect (pledged and confirmed, per line): in the tree, or waiting for it
+    # if the server stopped before its next append.
     audit = json.loads(run_dermawan(scratch_database_url, "audit", "--json").stdout)
     assert audit["ok"] is True, audit
     assert audit["tree_size"] + audit["leaves_waiting"] == 2 * LINES, audit

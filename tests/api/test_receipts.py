@@ -235,3 +235,30 @@ def test_a_line_is_paid_out_once_its_payout_is_paid(api: Api, keys: Keys, orders
     assert status_of_line_2() == "confirmed"  # exported, not yet paid
     mark_paid(instruction.reference, actor="bank", paid_at=datetime(2026, 10, 2, tzinfo=UTC))
     assert status_of_line_2() == "paid_out"
+
+
+def test_a_receipt_counts_the_effects_still_waiting_for_the_log(
+    api: Api, keys: Keys, signed_every_batch: Path, orders: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from dermawan.donations import hooks
+    from dermawan.transparency import appending
+    from dermawan.transparency.verification import check_receipt
+
+    monkeypatch.setattr(hooks, "_after_commit", [])  # committed, not yet appended
+    api.events(completed("c-1", "o-1", "1"), paid("p-9", "o-9", "1", buyer_id="b-1"),
+               key=keys.marketplace)  # fmt: skip
+    receipt = api.get("/api/v1/orders/o-1/receipt", key=keys.marketplace).json()
+    by_line = {ln["line_id"]: ln["log"] for ln in receipt["lines"]}
+    assert [e["kind"] for e in by_line["1"]["entries"]] == ["pledged"]
+    assert (by_line["1"]["entries_waiting"], by_line["2"]["entries_waiting"]) == (1, 0)
+    check = check_receipt(receipt, public_key())
+    assert [line.problems for line in check.lines if line.problems] == [
+        ["1 of its effects are committed and not yet in the log; fetch the receipt again "
+         "in a moment"]
+    ]  # fmt: skip
+    # A line whose only leaf waits has a log with no entries yet.
+    new = api.get("/api/v1/orders/o-9/receipt", key=keys.marketplace).json()["lines"][0]["log"]
+    assert (new["entries"], new["entries_waiting"]) == ([], 1)
+    assert appending.append_pending() == 2
+    receipt = api.get("/api/v1/orders/o-1/receipt", key=keys.marketplace).json()
+    assert check_receipt(receipt, public_key()).ok

@@ -133,6 +133,17 @@ def test_another_key_a_missing_head_or_proof_fail() -> None:
     assert "no signed tree head" in check_receipt(document, KEY.public_key()).lines[0].problems[0]
 
 
+def test_effects_waiting_for_the_log_are_said_not_taken_for_a_mismatch() -> None:
+    document = receipt()
+    document["log"]["entries"] = document["log"]["entries"][:1]  # the next one waits
+    document["log"]["entries_waiting"] = 1
+    document["reversed_minor"] = 250  # its reversal is the effect still waiting
+    problems = check_receipt(document, KEY.public_key()).lines[0].problems
+    assert problems == [
+        "1 of its effects are committed and not yet in the log; fetch the receipt again in a moment"
+    ]
+
+
 @pytest.mark.parametrize(
     "document", [[], {"lines": []}, {"something": 1}, {"lines": [{"log": None}]}]
 )

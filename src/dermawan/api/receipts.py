@@ -71,6 +71,10 @@ class LineLogOut(Schema):
         description="opens the leaves' buyer hash: HMAC-SHA256(salt, buyer_id), base64"
     )
     entries: list[LogEntryOut]
+    entries_waiting: int = Field(
+        description="the line's effects committed and not yet appended to the log "
+        "(a moment's wait); until they are, the entries do not add up to the line"
+    )
 
 
 class ReceiptLine(Schema):

@@ -202,6 +202,12 @@ def check_line(line: dict[str, Any], key: Ed25519PublicKey) -> LineCheck:
         for entry in log["entries"]
         if (leaf := _check_leaf(check, line, entry, head.tree_size, head.root_hash)) is not None
     ]
+    waiting = log.get("entries_waiting")
+    if isinstance(waiting, int) and waiting > 0:
+        check.problems.append(
+            f"{waiting} of its effects are committed and not yet in the log; fetch the "
+            "receipt again in a moment"
+        )
     if not check.problems:
         _check_sums(check, line, found)
         _check_buyer(check, line, found)

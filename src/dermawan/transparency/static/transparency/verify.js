@@ -307,6 +307,12 @@ async function checkLine(line, publicKey) {
     const leaf = await checkLeaf(check, line, entry, head.tree_size, root);
     if (leaf) found.push(leaf);
   }
+  if (Number.isInteger(log.entries_waiting) && log.entries_waiting > 0) {
+    check.problems.push(
+      `${log.entries_waiting} of its effects are committed and not yet in the log; ` +
+        "fetch the receipt again in a moment",
+    );
+  }
   if (check.problems.length) return check;
   for (const [kind, name] of [
     ["pledged", "donation_minor"],
