@@ -5,7 +5,9 @@ Applies batches of 1 and of 16 events the way ``POST /api/v1/events`` does
 hook, the commit) in this process, on a fresh database with the simulated
 catalog, and prints per batch size the statements sent (``COPY`` counts
 one, ``executemany`` one per row unless pipelined) and the median and p90
-milliseconds. The figure that bounds single requests on PostgreSQL.
+milliseconds. The figure that bounds single requests on PostgreSQL. After
+each batch, the transparency log's append (decision 0041) runs as the
+writer thread runs it, timed on its own; the database's CPU counts both.
 """
 
 from __future__ import annotations
@@ -140,6 +142,7 @@ def probe(
     from django.db import connection
 
     from dermawan.api import event_batches
+    from dermawan.donations import hooks
     from dermawan.donations.events import read_event
 
     _count_statements()
@@ -151,6 +154,7 @@ def probe(
     for size in [*sizes, *sizes]:
         with event_batches._transaction() as opened:
             event_batches._apply_group([events[position : position + size]], opened)
+        hooks.run_after_commit()
         position += size
     # CPU time, not wall time: the waits for the database are not the cost here.
     profiler = cProfile.Profile(time.process_time) if profile else None
@@ -160,7 +164,7 @@ def probe(
             cursor.execute("SELECT pg_backend_pid()")
             backend = [int(cursor.fetchone()[0])]
     for size in sizes:
-        times, statements, trips, cpu = [], [], [], []
+        times, statements, trips, cpu, appends = [], [], [], [], []
         backend_started = cpu_seconds(backend)
         for round_ in range(rounds):
             _trace = [] if trace and round_ == rounds - 1 else None
@@ -178,6 +182,11 @@ def probe(
             cpu.append((time.process_time() - cpu_started) * 1000)
             statements.append(_counts["statements"] - before)
             trips.append(_counts["trips"] - trips_before)
+            # The log's append runs after the commit, beside the next batch
+            # (decision 0041): timed on its own, outside the batch's figures.
+            started = time.perf_counter()
+            hooks.run_after_commit()
+            appends.append((time.perf_counter() - started) * 1000)
         # The clock ticks in 10 ms, so the database's CPU is a mean over the rounds.
         backend_ms = (cpu_seconds(backend) - backend_started) * 1000 / rounds
         for statement in _trace or ():
@@ -192,6 +201,7 @@ def probe(
             "p90_ms": round(p90, 2),
             "cpu_ms": round(statistics.median(cpu), 2),
             "database_cpu_ms": round(backend_ms, 2),
+            "log_append_median_ms": round(statistics.median(appends), 2),
         }
         print(
             f"  {connection.vendor:10s} {size:3d} events/batch: "
@@ -199,7 +209,8 @@ def probe(
             f"{statistics.median(trips):4.0f} round trips, "
             f"median {statistics.median(times):6.2f} ms, p90 {p90:6.2f} ms, "
             f"this process's CPU {statistics.median(cpu):5.2f} ms, "
-            f"the database's {backend_ms:5.2f} ms (mean)"
+            f"the database's {backend_ms:5.2f} ms (mean); "
+            f"then the log's append {statistics.median(appends):5.2f} ms"
         )
     if profiler is not None:
         pstats.Stats(profiler).sort_stats(profile_by).print_stats(40)
