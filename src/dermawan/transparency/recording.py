@@ -298,6 +298,7 @@ class Waiting(NamedTuple):
 
     batch_ids: list[int]
     encoded: list[bytes]
+    hashes: list[bytes]  # the leaves' hashes
     sources: list[tuple[int | None, int | None]]
     new_salts: list[tuple[int, bytes]]
 
@@ -312,9 +313,11 @@ def read_waiting(cursor: Any, limit: int | None = None) -> Waiting:
     cursor.execute(WAITING if limit is None else f"{WAITING} LIMIT {int(limit)}")
     batches = cursor.fetchall()
     if not batches:
-        return Waiting([], [], [], [])
+        return Waiting([], [], [], [], [])
     encoded, sources, new_salts = _encode_waiting(cursor, [bytes(data) for _, data in batches])
-    return Waiting([row[0] for row in batches], encoded, sources, new_salts)
+    return Waiting(
+        [row[0] for row in batches], encoded, store.leaf_hashes(encoded), sources, new_salts
+    )
 
 
 def waiting_sources(cursor: Any) -> list[tuple[int, int]]:
@@ -359,10 +362,13 @@ def _append(
         deleted = bulk.delete_counted(cursor, "transparency_pendingleaves", "id", waiting.batch_ids)
         if deleted != len(waiting.batch_ids):
             raise Taken(f"{len(waiting.batch_ids) - deleted} of the batches read were appended")
+        hashes = waiting.hashes + store.leaf_hashes(encoded)
         encoded, sources = waiting.encoded + encoded, [*waiting.sources, *sources]
+    else:
+        hashes = store.leaf_hashes(encoded)
     if not encoded:
         return 0
-    appended = store.append(cursor, encoded, locked_size=size, frontier=frontier)
+    appended = store.append(cursor, encoded, locked_size=size, frontier=frontier, hashes=hashes)
     store.insert(
         cursor,
         "transparency_leafsource",

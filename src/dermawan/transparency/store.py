@@ -166,11 +166,13 @@ def append(
     *,
     locked_size: int | None = None,
     frontier: dict[int, bytes] | None = None,
+    hashes: Sequence[bytes] | None = None,
 ) -> Appended:
     """Append ``leaves`` (encoded entries, leaves.py) in the caller's transaction.
 
     ``locked_size``: the caller holds the lock and read the log's size under
-    it; ``frontier``: and its right edge (``send_frontier``).
+    it; ``frontier``: and its right edge (``send_frontier``); ``hashes``: the
+    leaves' hashes (``leaf_hashes``), made before the lock was taken.
     """
     if locked_size is None:
         lock(cursor)
@@ -181,12 +183,18 @@ def append(
         return Appended(first, first)
     edge = tree.subtrees(0, first)
     frontier = _nodes(cursor, edge, first, frontier)
-    sha256 = hashlib.sha256
-    hashes = [sha256(LEAF_PREFIX + leaf).digest() for leaf in leaves]  # leaf_hash, inlined
+    if hashes is None:
+        hashes = leaf_hashes(leaves)
     nodes = tree.grow(first, [frontier[i] for i in edge], hashes)
     insert(cursor, "transparency_entry", ("id", "data"), BYTES_ROW, enumerate(leaves, first))
     insert(cursor, "transparency_node", ("id", "hash"), BYTES_ROW, nodes)
     return Appended(first, first + len(leaves))
+
+
+def leaf_hashes(leaves: Sequence[bytes]) -> list[bytes]:
+    """Each leaf's hash (hashing.leaf_hash, inlined for a batch)."""
+    sha256 = hashlib.sha256
+    return [sha256(LEAF_PREFIX + leaf).digest() for leaf in leaves]
 
 
 def root(cursor: Any, tree_size: int) -> bytes:
