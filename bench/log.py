@@ -149,16 +149,18 @@ def ingest_run(events: Path, catalog: Path, with_log: bool) -> dict[str, Any]:
             recording.record_effects(cursor, effects, applied)
             hook[0] += time.perf_counter() - started
 
-        def timed_append(gate: Any) -> None:
+        def timed_append(gate: Any, wait: bool) -> bool:
             started = time.perf_counter()
-            appending.append_pending(gate)
+            done = appending.append_after_commit(gate, wait)
             hook[0] += time.perf_counter() - started
+            return done
 
         hooks._after_write[hooks._after_write.index(recording.record_effects)] = timed
-        hooks._after_commit[hooks._after_commit.index(appending.append_pending)] = timed_append
+        appends = hooks._after_commit
+        appends[appends.index(appending.append_after_commit)] = timed_append
     else:
         hooks._after_write.remove(recording.record_effects)
-        hooks._after_commit.remove(appending.append_pending)
+        hooks._after_commit.remove(appending.append_after_commit)
     call_command("load_catalog", str(catalog), stdout=io.StringIO())
     from dermawan.core import bulk
     from dermawan.donations.ingest import ingest_file

@@ -67,8 +67,12 @@ def test_work_after_groups_runs_after_each_inline_group_and_not_after_a_failed_o
             raise RuntimeError("the transaction failed")
         return items
 
+    def work() -> bool:
+        after.append("ran")
+        return True
+
     commit: GroupCommit[str, str, None] = GroupCommit(
-        apply, size=lambda item: 1, limit=10, after_groups=lambda: after.append("ran")
+        apply, size=lambda item: 1, limit=10, after_groups=work
     )
     commit.submit("a")
     commit.submit("b")
@@ -82,11 +86,16 @@ def test_the_writer_thread_spaces_work_after_groups_and_does_it_when_idle(
 ) -> None:
     monkeypatch.setenv(WRITER_ENV, "thread")
     ran: list[float] = []
+
+    def work() -> bool:
+        ran.append(time.monotonic())
+        return True
+
     commit: GroupCommit[int, int, None] = GroupCommit(
         lambda items, _: items,
         size=lambda item: 1,
         limit=10,
-        after_groups=lambda: ran.append(time.monotonic()),
+        after_groups=work,
         after_groups_every=0.3,
     )
     started = time.monotonic()
@@ -115,3 +124,29 @@ def test_a_failure_of_the_work_after_groups_does_not_fail_their_requests() -> No
         lambda items, _: items, size=lambda item: 1, limit=10, after_groups=fail
     )
     assert commit.submit(7) == 7
+
+
+def test_work_after_groups_that_could_not_run_yet_stays_owed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(WRITER_ENV, "thread")
+    answers = [False, False, True]  # another process was doing it, twice
+    ran: list[bool] = []
+
+    def work() -> bool:
+        ran.append(answers[len(ran)] if len(ran) < len(answers) else True)
+        return ran[-1]
+
+    commit: GroupCommit[int, int, None] = GroupCommit(
+        lambda items, _: items,
+        size=lambda item: 1,
+        limit=10,
+        after_groups=work,
+        after_groups_every=0.1,
+    )
+    assert commit.submit(1) == 1
+    deadline = time.monotonic() + 5
+    while len(ran) < 3 and time.monotonic() < deadline:
+        time.sleep(0.005)
+    time.sleep(0.3)
+    assert ran == [False, False, True]  # retried while idle until done, then no more

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
 from dermawan.core import bulk
 from dermawan.donations import hooks
@@ -139,3 +139,26 @@ def test_a_backlog_is_appended_in_steps(
     assert appending.append_pending() == 7
     assert steps == [3, 3, 1]
     assert [leaf.event_id for _, leaf, _, _ in logged()] == [f"p-{n}" for n in range(7)]
+
+
+def test_while_another_process_appends_the_api_writer_does_not_wait(
+    crashed_appender: None,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's appender lock is a flock, shared by the threads of one process")
+    import psycopg
+
+    load_default_catalog()
+    ingest(paid("p-1", "o-1", "1"))
+    settings = connection.settings_dict
+    with psycopg.connect(
+        host=settings["HOST"], port=settings["PORT"], user=settings["USER"],
+        dbname=settings["NAME"], autocommit=True,
+    ) as other:  # fmt: skip
+        other.execute("SELECT pg_advisory_lock(%s)", (appending.APPENDER_LOCK,))
+        assert appending.append_pending(wait=False) is None
+        assert appending.append_after_commit(transaction.atomic, False) is False
+        assert PendingLeaves.objects.count() == 1
+        other.execute("SELECT pg_advisory_unlock(%s)", (appending.APPENDER_LOCK,))
+    assert appending.append_after_commit(transaction.atomic, False) is True
+    assert [leaf.event_id for _, leaf, _, _ in logged()] == ["p-1"]

@@ -154,7 +154,9 @@ _groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
     gate=_transaction,
     # Once requests are answered: the transparency log's append, of several
     # groups at a time under load (decision 0041).
-    after_groups=lambda: hooks.run_after_commit(write_lock.log_append),
+    # Another process appending now takes these groups' leaves, or the next
+    # append does: the writer does not wait for it (after_groups False).
+    after_groups=lambda: hooks.run_after_commit(write_lock.log_append, wait=False),
     after_groups_every=LOG_APPEND_SECONDS,
 )
 

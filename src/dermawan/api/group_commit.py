@@ -59,7 +59,7 @@ class GroupCommit(Generic[T, R, G]):
         linger: float = 0.0,
         before_group: Callable[[], object] = lambda: None,
         gate: Callable[[], AbstractContextManager[G]] = nullcontext,  # type: ignore[assignment]
-        after_groups: Callable[[], object] = lambda: None,
+        after_groups: Callable[[], bool] = lambda: True,
         after_groups_every: float = 0.0,
     ) -> None:
         self._apply = apply
@@ -71,7 +71,8 @@ class GroupCommit(Generic[T, R, G]):
         # Work owed once groups have committed (e.g. the transparency log's
         # append): inline, after each group; the writer thread, at most once
         # per ``after_groups_every`` seconds while groups keep coming, and as
-        # soon as it falls idle.
+        # soon as it falls idle. It returns False when it could not run yet:
+        # still owed, tried again when next due.
         self._after_groups = after_groups
         self._after_groups_every = after_groups_every
         self._owed = False
@@ -136,10 +137,9 @@ class GroupCommit(Generic[T, R, G]):
                 self._run_group(None)
 
     def _run_after_groups(self) -> None:
-        self._owed = False
         self._after_groups_due = time.monotonic() + self._after_groups_every
         try:
-            self._after_groups()
+            self._owed = not self._after_groups()
         except Exception:  # the groups committed; what is left is done next time
             logger.exception("the work after committed groups failed; it is tried again")
 

@@ -19,9 +19,6 @@ Other engine writers (``dermawan ingest``, stream workers) do not take it.
 
 from __future__ import annotations
 
-import fcntl
-import os
-import threading
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -29,22 +26,10 @@ from typing import Any
 
 from django.db import connection, transaction
 
-from dermawan.core import bulk
+from dermawan.core import bulk, file_locks
 
 # pg_advisory_xact_lock key: "dermawan api engine" in a bigint.
 ADVISORY_KEY = 0x64_65_72_6D_61_70_69
-_files: dict[str, int] = {}
-_guard = threading.Lock()
-
-
-def _lock_file(database: str) -> int:
-    with _guard:
-        descriptor = _files.get(database)
-        if descriptor is None:
-            descriptor = _files[database] = os.open(
-                database + ".write-lock", os.O_RDWR | os.O_CREAT, 0o600
-            )
-        return descriptor
 
 
 @dataclass(frozen=True)
@@ -91,16 +76,12 @@ def log_append() -> Iterator[None]:
 @contextmanager
 def _queued() -> Iterator[None]:
     """SQLite, on a file: hold the flock beside the database (else nothing)."""
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+    path = file_locks.beside_database(".write-lock")
+    if path is None:
         yield
         return
-    descriptor = _lock_file(name)
-    fcntl.flock(descriptor, fcntl.LOCK_EX)
-    try:
+    with file_locks.held(path):
         yield
-    finally:
-        fcntl.flock(descriptor, fcntl.LOCK_UN)
 
 
 def _run(opening: Opening, locked: str) -> tuple[Any, ...]:

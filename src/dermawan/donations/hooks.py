@@ -25,7 +25,9 @@ BatchHook = Callable[[Any, Effects, Applied], None]
 # Opens the transaction of work after a commit (transaction.atomic, or a
 # source's own lock around it).
 Gate = Callable[[], AbstractContextManager[object]]
-AfterCommit = Callable[[Gate], object]
+# work(gate, wait): False when another process is doing that work now and
+# ``wait`` was False (try again later).
+AfterCommit = Callable[[Gate, bool], bool]
 
 _after_write: list[BatchHook] = []
 _after_commit: list[AfterCommit] = []
@@ -43,13 +45,17 @@ def run_after_write(cursor: Any, effects: Effects, applied: Applied) -> None:
 
 
 def after_commit(work: AfterCommit) -> None:
-    """Run ``work(gate)`` once a source's batch has committed, outside its transaction."""
+    """Run ``work(gate, wait)`` once a source's batch has committed, outside its transaction."""
     if work not in _after_commit:
         _after_commit.append(work)
 
 
-def run_after_commit(gate: Gate = transaction.atomic) -> None:
+def run_after_commit(gate: Gate = transaction.atomic, *, wait: bool = True) -> bool:
     """Every source calls this after each batch it committed (work a crash
-    left behind is done by the next call: the work reads what is waiting)."""
+    left behind is done by the next call: the work reads what is waiting).
+    False if some work was skipped: another process was doing it, and
+    ``wait`` was False."""
+    done = True
     for work in _after_commit:
-        work(gate)
+        done = work(gate, wait) and done
+    return done

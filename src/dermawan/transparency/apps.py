@@ -13,4 +13,4 @@ class TransparencyConfig(AppConfig):
         # Each engine batch encodes its leaves in its own transaction; they
         # join the tree once it has committed (decision 0041).
         hooks.after_write(recording.record_effects)
-        hooks.after_commit(appending.append_pending)
+        hooks.after_commit(appending.append_after_commit)
