@@ -164,7 +164,7 @@ def probe(
             cursor.execute("SELECT pg_backend_pid()")
             backend = [int(cursor.fetchone()[0])]
     for size in sizes:
-        times, statements, trips, cpu, appends = [], [], [], [], []
+        times, statements, trips, cpu, appends, append_cpu = [], [], [], [], [], []
         backend_started = cpu_seconds(backend)
         for round_ in range(rounds):
             _trace = [] if trace and round_ == rounds - 1 else None
@@ -184,9 +184,10 @@ def probe(
             trips.append(_counts["trips"] - trips_before)
             # The log's append runs after the commit, beside the next batch
             # (decision 0041): timed on its own, outside the batch's figures.
-            started = time.perf_counter()
+            started, cpu_started = time.perf_counter(), time.process_time()
             hooks.run_after_commit()
             appends.append((time.perf_counter() - started) * 1000)
+            append_cpu.append((time.process_time() - cpu_started) * 1000)
         # The clock ticks in 10 ms, so the database's CPU is a mean over the rounds.
         backend_ms = (cpu_seconds(backend) - backend_started) * 1000 / rounds
         for statement in _trace or ():
@@ -202,6 +203,7 @@ def probe(
             "cpu_ms": round(statistics.median(cpu), 2),
             "database_cpu_ms": round(backend_ms, 2),
             "log_append_median_ms": round(statistics.median(appends), 2),
+            "log_append_cpu_ms": round(statistics.median(append_cpu), 2),
         }
         print(
             f"  {connection.vendor:10s} {size:3d} events/batch: "
@@ -210,7 +212,8 @@ def probe(
             f"median {statistics.median(times):6.2f} ms, p90 {p90:6.2f} ms, "
             f"this process's CPU {statistics.median(cpu):5.2f} ms, "
             f"the database's {backend_ms:5.2f} ms (mean); "
-            f"then the log's append {statistics.median(appends):5.2f} ms"
+            f"then the log's append {statistics.median(appends):5.2f} ms, "
+            f"CPU {statistics.median(append_cpu):5.2f} ms"
         )
     if profiler is not None:
         pstats.Stats(profiler).sort_stats(profile_by).print_stats(40)
