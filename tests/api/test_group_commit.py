@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 
 import pytest
 
@@ -59,6 +60,17 @@ def test_a_failure_fails_every_request_of_its_group_and_not_the_next() -> None:
     assert commit.submit("good") == "good"
 
 
+def _echo(after_groups: Callable[[], bool], every: float = 0.0) -> GroupCommit[int, int, None]:
+    """A group commit that answers each item with itself."""
+    return GroupCommit(
+        lambda items, _: items,
+        size=lambda item: 1,
+        limit=10,
+        after_groups=after_groups,
+        after_groups_every=every,
+    )
+
+
 def test_work_after_groups_runs_after_each_inline_group_and_not_after_a_failed_one() -> None:
     after: list[str] = []
 
@@ -91,13 +103,7 @@ def test_the_writer_thread_spaces_work_after_groups_and_does_it_when_idle(
         ran.append(time.monotonic())
         return True
 
-    commit: GroupCommit[int, int, None] = GroupCommit(
-        lambda items, _: items,
-        size=lambda item: 1,
-        limit=10,
-        after_groups=work,
-        after_groups_every=0.3,
-    )
+    commit = _echo(work, every=0.3)
     started = time.monotonic()
     assert commit.submit(1) == 1
     deadline = time.monotonic() + 5
@@ -117,13 +123,10 @@ def test_the_writer_thread_spaces_work_after_groups_and_does_it_when_idle(
 
 
 def test_a_failure_of_the_work_after_groups_does_not_fail_their_requests() -> None:
-    def fail() -> None:
+    def fail() -> bool:
         raise RuntimeError("the log is down")
 
-    commit: GroupCommit[int, int, None] = GroupCommit(
-        lambda items, _: items, size=lambda item: 1, limit=10, after_groups=fail
-    )
-    assert commit.submit(7) == 7
+    assert _echo(fail).submit(7) == 7
 
 
 def test_work_after_groups_that_could_not_run_yet_stays_owed(
@@ -137,13 +140,7 @@ def test_work_after_groups_that_could_not_run_yet_stays_owed(
         ran.append(answers[len(ran)] if len(ran) < len(answers) else True)
         return ran[-1]
 
-    commit: GroupCommit[int, int, None] = GroupCommit(
-        lambda items, _: items,
-        size=lambda item: 1,
-        limit=10,
-        after_groups=work,
-        after_groups_every=0.1,
-    )
+    commit = _echo(work, every=0.1)
     assert commit.submit(1) == 1
     deadline = time.monotonic() + 5
     while len(ran) < 3 and time.monotonic() < deadline:
