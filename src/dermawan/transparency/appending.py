@@ -1,14 +1,15 @@
 """Appending the leaves engine batches left waiting, once they have committed.
 
-An engine batch encodes its leaves in its own transaction and leaves them in
-one ``PendingLeaves`` row (recording.py). The log's lock, the tree's hashes
-and its rows (entries, nodes, sources) come after that commit, in a
-transaction of their own: on PostgreSQL, while the next engine batch runs
-(decision 0041). Every source of engine batches calls ``append_pending``
-after each commit (dermawan.donations.hooks.after_commit); whoever calls it
-appends every batch waiting, its own and any another process or a crash
-left behind, and deletes their rows in the same transaction, so each leaf
-is appended exactly once and in the order its batches committed.
+An engine batch writes what its leaves will say in one ``PendingLeaves`` row,
+in its own transaction (recording.py). The leaves' encoding, the log's lock,
+the tree's hashes and its rows (entries, nodes, sources, salts) come after
+that commit, in a transaction of their own: on PostgreSQL, while the next
+engine batch runs (decision 0041). Every source of engine batches calls
+``append_pending`` after each commit (dermawan.donations.hooks.after_commit);
+whoever calls it appends every batch waiting, its own and any that another
+process or a crash left behind, and deletes their rows in the same
+transaction, so each leaf is appended exactly once and in the order its
+batches committed.
 """
 
 from __future__ import annotations

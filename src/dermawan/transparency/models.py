@@ -99,12 +99,13 @@ class BuyerSalt(models.Model):
 
 
 class PendingLeaves(models.Model):
-    """An engine batch's leaves, encoded in its transaction, waiting to be
-    appended to the tree (appending.py, decision 0041). The appender deletes
-    the row in the transaction that appends its leaves: each is appended once.
+    """What the leaves of an engine batch will say, written in its
+    transaction, waiting to be appended to the tree (appending.py, decision
+    0041). The appender deletes the row in the transaction that appends its
+    leaves: each is appended once.
 
-    ``data`` frames each leaf as recording.FRAME (its length, its order line
-    and its order event) then its bytes.
+    ``data`` is JSON (recording.record_effects): the batch's lines, then its
+    effects in order.
     """
 
     id = models.BigAutoField(primary_key=True)

@@ -1,20 +1,22 @@
 """Writing donation effects to the log.
 
 ``record_effects`` is the engine hook (registered by TransparencyConfig): per
-batch, in the transaction that books it, one leaf per pledged, confirmed or
-reversed effect, encoded and kept with its source (order line, order event)
-in one ``PendingLeaves`` row, and a fresh salt for each line opened now with
-a buyer. ``append_waiting`` appends the waiting leaves to the tree once that
-transaction has committed (appending.py, decision 0041): the tree's lock,
-its hashes and its rows stay out of the engine's transaction.
-``record_paid_out`` is settlement's entry point: the leaves waiting, then one
-``paid_out`` leaf per line paid, in settlement's transaction. After an
-append, a new signed tree head when one is due
+batch, in the transaction that books it, one ``PendingLeaves`` row saying
+what the leaf of each pledged, confirmed or reversed effect will say, and
+its source (order line, order event). Once that transaction has committed,
+``read_waiting`` builds the leaves of the waiting batches (a fresh salt for
+a line with a buyer and none yet) and ``append_read`` appends them to the
+tree and deletes their rows, in one transaction (appending.py, decision
+0041): the tree's lock, its hashes and its rows stay out of the engine's
+transaction. ``record_paid_out`` is settlement's entry point: the leaves
+waiting, then one ``paid_out`` leaf per line paid, in settlement's
+transaction. After an append, a new signed tree head when one is due
 (``DERMAWAN_LOG_HEAD_INTERVAL_MS``).
 
-Every query here is set-based: a batch costs a fixed handful of statements
-whatever its size (pledge terms, stored salts, the salt rows, the waiting
-row; the append, its source rows, the last head). Event row ids come from
+Every query here is set-based: a batch costs one statement in the engine's
+transaction, and an append a fixed handful whatever its size (the waiting
+rows, pledge terms, stored salts; the lock and right edge, the entries and
+nodes, the source and salt rows, the last head). Event row ids come from
 the engine.
 """
 
@@ -122,9 +124,10 @@ def stored_salts(cursor: Any, line_ids: Sequence[int]) -> dict[int, bytes]:
 def record_effects(cursor: Any, effects: Effects, applied: Applied) -> None:
     """The engine hook: what each effect's leaf will say, left waiting for the tree.
 
-    One ``PendingLeaves`` row per batch, in its transaction: each line's
-    fields once, then each effect's (WAITING_LINE, WAITING_EFFECT). The
-    leaves are encoded when appended, once the batch has committed.
+    One ``PendingLeaves`` row per batch, in its transaction, as JSON:
+    ``lines``, each line's fields once (pk, order, line, currency, project,
+    charity, pledge, buyer), and ``effects`` in order (line pk, event row id,
+    kind, time, amount, event id). The leaves are built when appended.
     """
     if not effects:
         return
@@ -361,7 +364,9 @@ def _append(
     if waiting.batch_ids:
         deleted = bulk.delete_counted(cursor, "transparency_pendingleaves", "id", waiting.batch_ids)
         if deleted != len(waiting.batch_ids):
-            raise Taken(f"{len(waiting.batch_ids) - deleted} of the batches read were appended")
+            raise Taken(
+                f"{len(waiting.batch_ids) - deleted} of the batches read were appended by another"
+            )
         hashes = waiting.hashes + store.leaf_hashes(encoded)
         encoded, sources = waiting.encoded + encoded, [*waiting.sources, *sources]
     else:
