@@ -13,6 +13,7 @@ import sys
 from typing import Any
 
 from django.core.management.base import CommandParser
+from django.db import DatabaseError
 
 from dermawan.api.group_commit import WRITER_ENV
 from dermawan.core.output import BadInput, DermawanCommand
@@ -57,8 +58,12 @@ class Command(DermawanCommand):
         if options["check"]:
             return {"command": argv}
         # Leaves a stopped or crashed server left waiting join the log now,
-        # not at the first batch (decision 0041).
-        appending.append_pending()
+        # not at the first batch (decision 0041). A database not reachable
+        # yet is the server's to report, per request, as before.
+        try:
+            appending.append_pending()
+        except DatabaseError as error:
+            self.stderr.write(f"the log's waiting leaves were not appended: {error}")
         os.environ["DERMAWAN_SERVE_WORKERS"] = str(options["workers"])
         os.environ[WRITER_ENV] = "thread"  # one engine writer thread per worker
         os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dermawan.settings")
