@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import time
 import urllib.request
 from collections.abc import Iterator
 from typing import Any
@@ -36,6 +37,18 @@ def call(base: str, path: str, key: str | None = None, body: Any = None) -> Any:
         return json.loads(answer.read())
 
 
+def logged_receipt(base: str, path: str, key: str) -> Any:
+    """The receipt once the server has appended its lines' leaves to the log
+    (a moment after the batch's answer: decision 0041)."""
+    deadline = time.monotonic() + 10
+    while True:
+        receipt = call(base, path, key)
+        if all(ln["log"]["entries_waiting"] == 0 for ln in receipt["lines"]):
+            return receipt
+        assert time.monotonic() < deadline, f"the log did not take the receipt's leaves: {receipt}"
+        time.sleep(0.05)
+
+
 @pytest.fixture(scope="module")
 def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[str, Any]]]:
     """``dermawan serve`` over a fresh database with a receipt in it: (base URL, receipt)."""
@@ -53,8 +66,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, dict[s
                     refunded("r-2", "o-1", "2", refund_minor=10_000),
                 ]
                 call(base, "/api/v1/events", keys["marketplace"], {"events": events})
-                receipt = call(base, "/api/v1/orders/o-1/receipt", keys["marketplace"])
-                yield base, receipt
+                yield base, logged_receipt(base, "/api/v1/orders/o-1/receipt", keys["marketplace"])
 
 
 @pytest.fixture
@@ -142,3 +154,22 @@ def test_the_browser_and_the_command_agree_on_another_key(
     published = signing.load_public_key(call(base, "/api/v1/log/key")["public_key"])
     assert check_receipt(receipt, published).ok
     assert check(page, base, "{not json") == "refused"
+
+
+def test_the_browser_says_when_effects_still_wait_for_the_log(
+    base: str, browser: Browser, receipt: dict[str, Any]
+) -> None:
+    from dermawan.transparency.verification import check_receipt
+
+    waiting = copy.deepcopy(receipt)
+    line = waiting["lines"][1]
+    line["log"]["entries"] = line["log"]["entries"][:1]  # its reversal not appended yet
+    line["log"]["entries_waiting"] = 1
+    page = browser.new_page()
+    assert check(page, base, waiting) == "not-verified"
+    said = "1 of its effects are committed and not yet in the log"
+    assert said in page.inner_text("#receipt-result")
+    published = signing.load_public_key(call(base, "/api/v1/log/key")["public_key"])
+    assert [p for ln in check_receipt(waiting, published).lines for p in ln.problems] == [
+        said + "; fetch the receipt again in a moment"
+    ]
