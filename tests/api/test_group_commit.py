@@ -60,12 +60,17 @@ def test_a_failure_fails_every_request_of_its_group_and_not_the_next() -> None:
     assert commit.submit("good") == "good"
 
 
-def _echo(after_groups: Callable[[], bool], every: float = 0.0) -> GroupCommit[int, int, None]:
+def _echo(
+    after_groups: Callable[[], bool],
+    every: float = 0.0,
+    before_group: Callable[[], object] = lambda: None,
+) -> GroupCommit[int, int, None]:
     """A group commit that answers each item with itself."""
     return GroupCommit(
         lambda items, _: items,
         size=lambda item: 1,
         limit=10,
+        before_group=before_group,
         after_groups=after_groups,
         after_groups_every=every,
     )
@@ -140,10 +145,13 @@ def test_work_after_groups_that_could_not_run_yet_stays_owed(
         ran.append(answers[len(ran)] if len(ran) < len(answers) else True)
         return ran[-1]
 
-    commit = _echo(work, every=0.1)
+    checks: list[int] = []
+    commit = _echo(work, every=0.1, before_group=lambda: checks.append(len(ran)))
     assert commit.submit(1) == 1
     deadline = time.monotonic() + 5
     while len(ran) < 3 and time.monotonic() < deadline:
         time.sleep(0.005)
     time.sleep(0.3)
     assert ran == [False, False, True]  # retried while idle until done, then no more
+    # The connection is checked for the group, and again before each try while idle.
+    assert checks == [0, 1, 2]

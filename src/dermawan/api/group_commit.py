@@ -132,13 +132,15 @@ class GroupCommit(Generic[T, R, G]):
                     else:
                         self._arrived.wait()
             if idle:
-                self._run_after_groups()
+                self._run_after_groups(writer=True)
             else:
                 self._run_group(None)
 
-    def _run_after_groups(self) -> None:
+    def _run_after_groups(self, writer: bool = False) -> None:
         self._after_groups_due = time.monotonic() + self._after_groups_every
         try:
+            if writer:  # idle for a while, maybe: its connection is checked as for a group
+                self._before_group()
             self._owed = not self._after_groups()
         except Exception:  # the groups committed; what is left is done next time
             logger.exception("the work after committed groups failed; it is tried again")
