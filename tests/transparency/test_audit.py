@@ -81,8 +81,9 @@ def test_a_changed_entry_is_found() -> None:
         with tampering() as sql:
             sql.execute("UPDATE transparency_entry SET data = %s WHERE id = 13", [donation(99)])
         problems = audit(cursor, KEY.public_key(), chunk=8).problems
-        # leaf 13's parent is node 25 (level 1, index 6)
-        assert "tree node 25 is different from the recomputed one" in problems
+        # leaf 13's lowest stored ancestor is node 15 (level 4, index 0), then 31
+        assert "tree node 15 is different from the recomputed one" in problems
+        assert "tree node 31 is different from the recomputed one" in problems
         assert any("its root is not the root" in p for p in problems)
 
 
@@ -103,10 +104,10 @@ def test_a_changed_node_or_a_garbage_entry_is_found() -> None:
     with fresh_log() as cursor:
         logged(cursor)
         with tampering() as sql:
-            sql.execute("UPDATE transparency_node SET hash = %s WHERE id = 5", [bytes(32)])
+            sql.execute("UPDATE transparency_node SET hash = %s WHERE id = 47", [bytes(32)])
             sql.execute("UPDATE transparency_entry SET data = %s WHERE id = 40", [b"junk"])
         problems = audit(cursor, KEY.public_key()).problems
-        assert "tree node 5 is different from the recomputed one" in problems
+        assert "tree node 47 is different from the recomputed one" in problems
         assert any(p.startswith("leaf 40 is not a canonical donation leaf") for p in problems)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 import pytest
@@ -120,11 +121,71 @@ def test_a_proof_is_one_statement_whatever_the_size() -> None:
         assert counting.statements <= 5  # lock, size, frontier, entries, nodes
 
 
+def node_rows(cursor: Any) -> list[int]:
+    cursor.execute("SELECT id FROM transparency_node ORDER BY id")
+    return [row[0] for row in cursor.fetchall()]
+
+
+def test_the_store_keeps_the_nodes_of_16_leaves_or_more() -> None:
+    leaves = [i.to_bytes(4, "big") for i in range(1000)]
+    with fresh_log() as cursor:
+        for start, end in [(0, 7), (7, 16), (16, 17), (17, 500), (500, 1000)]:
+            store.append(cursor, leaves[start:end])
+        every = tree.grow(0, [], [leaf_hash(leaf) for leaf in leaves])
+        assert node_rows(cursor) == sorted(i for i, _ in every if tree.level_of(i) >= 4)
+        assert len(node_rows(cursor)) == 62 + 31 + 15 + 7 + 3 + 1  # 1000 >> 4, >> 5, ...
+        # and every answer is the reference one, a leaf's neighbours hashed from their entries
+        for size in [1, 15, 16, 17, 31, 33, 999, 1000]:
+            assert store.root(cursor, size) == mth(leaves[:size])
+            for index in {0, size // 2, size - 1}:
+                found = store.inclusion_proof(cursor, index, size)
+                hashes = [leaf_hash(leaf) for leaf in leaves[:size]]
+                assert found.path == path(index, hashes)
+            assert store.consistency_proof(cursor, size // 3 or 1, size) == (
+                proof(size // 3 or 1, [leaf_hash(leaf) for leaf in leaves[:size]])
+                if 0 < (size // 3 or 1) < size
+                else []
+            )
+
+
+class _Editor:
+    """What the log's migrations use of a schema editor, inside the test's transaction."""
+
+    def __init__(self) -> None:
+        self.connection = connection
+
+    def execute(self, sql: str, params: Any = ()) -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+
+
+def test_the_migration_drops_the_lower_nodes_and_makes_them_again_if_reversed() -> None:
+    from django.apps import apps
+
+    migration = importlib.import_module("dermawan.transparency.migrations.0006_nodes_from_level_4")
+    leaves = [i.to_bytes(4, "big") for i in range(300)]
+    with fresh_log() as cursor:
+        store.append(cursor, leaves[:123])
+        store.append(cursor, leaves[123:])
+        kept = node_rows(cursor)
+        migration._make_lower_nodes(apps, _Editor())  # as an older log stored them
+        every = tree.grow(0, [], [leaf_hash(leaf) for leaf in leaves])
+        assert node_rows(cursor) == sorted(i for i, _ in every)
+        stored = store.stored_nodes(cursor, [i for i, _ in every])
+        assert stored == dict(every)  # the lower ones hashed right
+        migration._drop_lower_nodes(apps, _Editor())
+        assert node_rows(cursor) == kept
+        assert store.root(cursor, 300) == mth(leaves)
+        refused = pytest.raises(DatabaseError, match="append-only")  # the triggers are back
+        with refused, transaction.atomic(), connection.cursor() as sql:
+            sql.execute("DELETE FROM transparency_node")
+
+
 @pytest.mark.parametrize("table", ["transparency_entry", "transparency_node"])
 @pytest.mark.parametrize("change", ["UPDATE {} SET id = id", "DELETE FROM {}"])
 def test_the_database_refuses_to_change_the_log(table: str, change: str) -> None:
     with fresh_log() as raw:
-        store.append(raw, v.LEAVES)
+        store.append(raw, [i.to_bytes(4, "big") for i in range(40)])  # stored nodes too
         refused = pytest.raises(DatabaseError, match="append-only")
         with refused, transaction.atomic(), connection.cursor() as cursor:
             cursor.execute(change.format(table))

@@ -1,8 +1,9 @@
 """Recomputing the whole tree from the stored entries, and comparing.
 
 Reads every entry in order, a chunk at a time, checks it is a canonical
-leaf, recomputes every node the way an append would, and compares them with
-the stored nodes; then checks every signed tree head: its signature, and
+leaf, recomputes every node the way an append would, and compares those the
+store keeps (16 leaves or more, tree.STORED_FROM_LEVEL) with the stored
+nodes; then checks every signed tree head: its signature, and
 that its root is the recomputed root of its size. Changing an entry, a node
 or a head in the database, in any combination, shows here, since nobody
 without the signing key can make a head that covers the change.
@@ -92,8 +93,9 @@ def audit(
                 report.problem(f"leaf {index} is not a canonical donation leaf: {error}")
             hashes.append(leaf_hash(data))
         new = tree.grow(size, [frontier[i] for i in tree.subtrees(0, size)], hashes)
-        stored = store.stored_nodes(cursor, [i for i, _ in new])
-        for node, digest in new:
+        kept = [(node, digest) for node, digest in new if tree.is_stored(node)]
+        stored = store.stored_nodes(cursor, [node for node, _ in kept])
+        for node, digest in kept:
             if stored.get(node) != digest:
                 state = "missing" if node not in stored else "different from the recomputed one"
                 report.problem(f"tree node {node} is {state}")
@@ -114,9 +116,10 @@ def audit(
         report.problem(f"tree head of size {signed.head.tree_size} is beyond the log's {size}")
     cursor.execute("SELECT count(*) FROM transparency_node")
     count = cursor.fetchone()[0]
-    if count != size - size.bit_count():
+    # The complete subtrees of level l in a log of n leaves: n >> l.
+    expected = sum(size >> level for level in range(tree.STORED_FROM_LEVEL, size.bit_length()))
+    if count != expected:
         report.problem(
-            f"{count} inner tree nodes stored; a log of {size} leaves has exactly "
-            f"{size - size.bit_count()}"
+            f"{count} inner tree nodes stored; a log of {size} leaves has exactly {expected}"
         )
     return report

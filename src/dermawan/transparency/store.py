@@ -1,14 +1,17 @@
 """The log in the database: append a batch, answer roots and proofs.
 
 An append writes, in the caller's database transaction, the batch's entries
-and the hash of every complete subtree the batch closes above the leaves,
-each set in bulk; it reads only the tree's right edge, the O(log n) frontier
-nodes. A root, an inclusion proof or a consistency proof is one read of the
-O(log n) nodes tree.py names, never a rebuild.
+and the hash of every complete subtree of 16 leaves or more that the batch
+closes (tree.STORED_FROM_LEVEL), each set in bulk; it reads only the tree's
+right edge, the O(log n) frontier nodes. A root, an inclusion proof or a
+consistency proof is one read of the O(log n) nodes tree.py names, never a
+rebuild.
 
 A leaf's own hash (level 0) is not stored twice: it is SHA-256(0x00 || entry),
-computed from the entry when a proof needs it. That keeps an append to two
-rows per leaf (its entry, and on average one inner node) instead of three.
+computed from the entry when a proof needs it; a node below level 4 is
+hashed from its at most 8 entries the same way. That keeps an append to
+about one row per leaf (its entry, and one inner node per 16 leaves) rather
+than two (decision 0042).
 
 Appends are serialised: on PostgreSQL by a transaction-level advisory lock,
 on SQLite by the write lock the IMMEDIATE transaction already holds. The lock
@@ -72,14 +75,16 @@ def lock(cursor: Any) -> None:
 # needs no earlier answer and shares its round trip. The complete subtree of
 # level l on the edge covers [s, s + 2^l) with s = n with its bits up to l
 # cleared, and node_id(l, s >> l) = (n >> (l + 1) << (l + 2)) + 2^l - 1.
+# Those of the stored levels are read; the ones below cover the last n mod 16
+# leaves, read to hash them (tree.complete).
 _FRONTIER_SQL = (
     "WITH log AS (SELECT coalesce(max(id) + 1, 0) AS n FROM transparency_entry),"
     " edge AS (SELECT ((n >> (l + 1)) << (l + 2)) + (1::bigint << l) - 1 AS id"
-    " FROM log, generate_series(0, 62) AS l WHERE (n >> l) & 1 = 1)"
+    f" FROM log, generate_series({tree.STORED_FROM_LEVEL}, 62) AS l WHERE (n >> l) & 1 = 1)"
     " SELECT node.id, node.hash, 0 FROM edge JOIN transparency_node AS node"
-    " ON node.id = edge.id WHERE edge.id & 1 = 1"
-    " UNION ALL SELECT entry.id, entry.data, 1 FROM edge JOIN transparency_entry AS entry"
-    " ON entry.id = edge.id >> 1 WHERE edge.id & 1 = 0"
+    " ON node.id = edge.id"
+    " UNION ALL SELECT entry.id, entry.data, 1 FROM log JOIN transparency_entry AS entry"
+    f" ON entry.id >= (n >> {tree.STORED_FROM_LEVEL}) << {tree.STORED_FROM_LEVEL}"
 )
 
 
@@ -91,14 +96,24 @@ def send_frontier(cursor: Any) -> Callable[[], dict[int, bytes]] | None:
         return None
     own = bulk.driver_cursor(cursor.connection)
     own.execute(_FRONTIER_SQL, prepare=True)
-    return lambda: _hashes(own.fetchall())
+    return lambda: _edge(_hashes(own.fetchall()))
+
+
+def _edge(found: dict[int, bytes]) -> dict[int, bytes]:
+    """The right edge's hashes from its stored nodes and the leaves after them."""
+    # The stored nodes cover the log up to its last multiple of 16; the leaves, the rest.
+    size = sum(1 << tree.level_of(node) for node in found if node & 1)
+    size += sum(1 for node in found if not node & 1)
+    edge = tree.subtrees(0, size)
+    tree.complete(found, edge)
+    return {node: found[node] for node in edge}
 
 
 def _read(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
-    """The hashes of nodes ``ids`` in one statement: inner nodes as stored,
-    leaves (even ids) hashed from their entries."""
-    inner = [i for i in ids if i & 1]
-    leaves = [i >> 1 for i in ids if not i & 1]
+    """The hashes of nodes ``ids`` in one statement: the stored nodes as they
+    are, the others from their leaves' entries (tree.complete)."""
+    inner = [i for i in ids if tree.is_stored(i)]
+    leaves = sorted({leaf for i in ids if not tree.is_stored(i) for leaf in tree.leaves_under(i)})
     if connection.vendor == "postgresql":
         cursor.execute(
             "SELECT id, hash, 0 FROM transparency_node WHERE id = ANY(%s) UNION ALL "
@@ -112,7 +127,9 @@ def _read(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
             f"SELECT id, data, 1 FROM transparency_entry WHERE id IN ({leaf_marks})",
             (*inner, *leaves),
         )
-    return _hashes(cursor.fetchall())
+    found = _hashes(cursor.fetchall())
+    tree.complete(found, ids)
+    return {node: found[node] for node in ids if node in found}
 
 
 def _hashes(rows: Iterable[tuple[int, Any, int]]) -> dict[int, bytes]:
@@ -185,7 +202,7 @@ def append(
     frontier = _nodes(cursor, edge, first, frontier)
     if hashes is None:
         hashes = leaf_hashes(leaves)
-    nodes = tree.grow(first, [frontier[i] for i in edge], hashes)
+    nodes = tree.grow(first, [frontier[i] for i in edge], hashes, tree.STORED_FROM_LEVEL)
     insert(cursor, "transparency_entry", ("id", "data"), BYTES_ROW, enumerate(leaves, first))
     insert(cursor, "transparency_node", ("id", "hash"), BYTES_ROW, nodes)
     return Appended(first, first + len(leaves))
@@ -240,6 +257,6 @@ def all_entries(cursor: Any, chunk: int = 10_000) -> Iterator[tuple[int, bytes]]
 
 
 def stored_nodes(cursor: Any, ids: Sequence[int]) -> dict[int, bytes]:
-    """The stored hashes of inner nodes ``ids`` (for audits; missing ones left out)."""
+    """The stored hashes of nodes ``ids`` (for audits; missing ones left out)."""
     rows = bulk.select_in(cursor, "SELECT id, hash FROM transparency_node WHERE", "id", ids)
     return {row[0]: bytes(row[1]) for row in rows}
