@@ -227,6 +227,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="1,16")
     parser.add_argument("--trace", action="store_true", help="print one batch's statements")
     parser.add_argument("--small-batch", type=int, help="override core.bulk.SMALL_BATCH")
+    parser.add_argument("--pipeline-batch", type=int, help="override core.bulk.PIPELINE_BATCH")
     parser.add_argument("--profile", action="store_true", help="profile the batches (cProfile)")
     parser.add_argument(
         "--profile-by", default="tottime", help="the profile's order: tottime or cumulative"
@@ -241,10 +242,12 @@ def main() -> None:
     with fresh_database(args.database, args.workdir) as url:
         dermawan(url, "load-catalog", str(data / "catalog.json"))
         print(f"load average {os.getloadavg()[0]:.1f}")
-        if args.small_batch is not None:
-            from dermawan.core import bulk
+        from dermawan.core import bulk
 
+        if args.small_batch is not None:
             bulk.SMALL_BATCH = args.small_batch
+        if args.pipeline_batch is not None:
+            bulk.PIPELINE_BATCH = args.pipeline_batch
         events = data / "events.jsonl"
         probe(url, events, sizes, args.rounds, args.trace, args.profile, args.profile_by)
 

@@ -1,12 +1,14 @@
-"""The engine's small and large batch paths write the same books (core.bulk.SMALL_BATCH).
+"""The engine's batch paths write the same books (core.bulk.SMALL_BATCH, PIPELINE_BATCH).
 
-On PostgreSQL a small batch carries its rows inside statements and runs in
-pipeline mode; a large one copies them into staging tables. The same story,
-told once per path, must leave the same lines, balances and log.
+On PostgreSQL a batch of up to PIPELINE_BATCH events runs in pipeline mode,
+its rows inside statements; a larger one copies its sets of more than
+SMALL_BATCH rows into their tables or staging tables. The same story, told
+once per path, must leave the same lines, balances and log.
 """
 
 from __future__ import annotations
 
+import importlib
 import itertools
 import threading
 from collections.abc import Callable
@@ -73,9 +75,10 @@ def _books() -> dict[str, Any]:
 
 
 def _tell(
-    threshold: int, monkeypatch: pytest.MonkeyPatch
+    thresholds: tuple[int, int], monkeypatch: pytest.MonkeyPatch
 ) -> tuple[list[list[str]], dict[str, Any]]:
-    monkeypatch.setattr(bulk, "SMALL_BATCH", threshold)
+    monkeypatch.setattr(bulk, "SMALL_BATCH", thresholds[0])
+    monkeypatch.setattr(bulk, "PIPELINE_BATCH", thresholds[1])
     statuses: list[list[str]] = []
     books: dict[str, Any] = {}
     try:
@@ -95,15 +98,17 @@ def _tell(
 
 def test_small_and_large_batches_write_the_same_books(monkeypatch: pytest.MonkeyPatch) -> None:
     load_default_catalog()
-    # 0: every set large (COPY, staging tables); 1: one-event batches pipelined,
-    # with sets of more rows inside them; the default: every batch here small.
-    told = {threshold: _tell(threshold, monkeypatch) for threshold in (0, 1, 100)}
-    statuses, books = told[100]
+    # (0, 0): no pipeline, every set large (COPY, staging tables); (1, 1):
+    # one-event batches pipelined, with sets of more rows inside them, the
+    # others not; the defaults: every batch here pipelined.
+    paths = [(0, 0), (1, 1), (bulk.SMALL_BATCH, bulk.PIPELINE_BATCH)]
+    told = {path: _tell(path, monkeypatch) for path in paths}
+    statuses, books = told[paths[-1]]
     assert statuses[0][-1] == "parked" and statuses[1][0] == "applied"
     assert books["check"]["ok"]
     assert books["transactions"] and books["leaves"] > 0
-    for threshold in (0, 1):
-        assert told[threshold] == (statuses, books), threshold
+    for path in paths[:-1]:
+        assert told[path] == (statuses, books), path
 
 
 def test_in_a_pipeline_each_statement_reads_its_own_result() -> None:
@@ -410,3 +415,19 @@ def test_a_small_batch_finds_its_rows_by_index_whatever_the_tables_size() -> Non
         with connection.cursor() as cursor:  # the rest of the transaction plans as before
             cursor.execute("SELECT current_setting('enable_seqscan')")
             assert cursor.fetchone() == ("on",)
+
+
+def test_the_marketplaces_ids_compare_as_bytes_on_postgresql() -> None:
+    """Decision 0044: the indexes the engine probes and extends per event
+    compare with memcmp(), not strcoll()."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite compares text as bytes already")
+    migration = importlib.import_module("dermawan.donations.migrations.0006_ids_in_c_collation")
+    with connection.cursor() as cursor:
+        for table, column in migration.COLUMNS:
+            cursor.execute(
+                "SELECT collation_name FROM information_schema.columns"
+                " WHERE table_name = %s AND column_name = %s",
+                [table, column],
+            )
+            assert cursor.fetchone() == ("C",), (table, column)

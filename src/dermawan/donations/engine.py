@@ -165,7 +165,7 @@ class _Batch:
         # pipeline, core.bulk), so it probes parked events on all its lines,
         # and reserves the ids it will write with them: once it has decided,
         # it writes without waiting again.
-        small = bulk.is_small(len(ids))
+        small = bulk.is_small(len(ids)) or bulk.in_pipeline()
         parked = self.parked_reads(ids, keys) if small else []
         if small:
             self.reserved = bulk.send_allocation(self.cursor, ID_TABLES)
