@@ -67,7 +67,7 @@ def test_an_append_keeps_the_nodes_of_the_stored_levels() -> None:
         every = tree.grow(0, [], (leaf_hash(i.to_bytes(2, "big")) for i in range(size)))
         kept = tree.grow(0, [], (leaf_hash(i.to_bytes(2, "big")) for i in range(size)), 4)
         assert kept == [(i, digest) for i, digest in every if tree.level_of(i) >= 4]
-        # one node per 16 leaves, give or take: the complete subtrees of levels 4 and up
+        # one node per 8 leaves, give or take: the complete subtrees of levels 4 and up
         assert len(kept) == sum(size >> level for level in range(4, 11))
 
 

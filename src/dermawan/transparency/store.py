@@ -10,7 +10,7 @@ rebuild.
 A leaf's own hash (level 0) is not stored twice: it is SHA-256(0x00 || entry),
 computed from the entry when a proof needs it; a node below level 4 is
 hashed from its at most 8 entries the same way. That keeps an append to
-about one row per leaf (its entry, and one inner node per 16 leaves) rather
+about one row per leaf (its entry, and one inner node per 8 leaves) rather
 than two (decision 0042).
 
 Appends are serialised: on PostgreSQL by a transaction-level advisory lock,

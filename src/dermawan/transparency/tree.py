@@ -28,7 +28,7 @@ from dermawan.transparency.hashing import EMPTY_ROOT, NODE_PREFIX, node_hash, sp
 Range = tuple[int, int]  # leaves [start, end)
 
 # The lowest level of the nodes the store keeps. Storing every level costs an
-# append one node row per leaf; from level 4 up, one per 16 leaves, and a
+# append one node row per leaf; from level 4 up, one per 8 leaves, and a
 # proof reads at most 16 leaves more (decision 0042).
 STORED_FROM_LEVEL = 4
 
