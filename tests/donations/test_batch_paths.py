@@ -14,12 +14,13 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
 from django.db import connection, transaction
 
 from dermawan.core import bulk
 from dermawan.donations import hooks
-from dermawan.donations.engine import Engine
+from dermawan.donations.engine import PARKED_COLUMNS, Engine
 from dermawan.donations.events import read_event
 from dermawan.donations.models import IngestRun
 from dermawan.ledger.checks import check_ledger
@@ -212,9 +213,10 @@ def test_a_kept_staging_table_holds_only_the_rows_of_each_use(
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         for rows in ([(1, "a"), (2, "b")], [(3, "c")]):
-            with bulk.staged(
-                cursor, "s", ("id", "name"), rows, definition="id bigint, name text"
-            ) as (source, params):
+            with bulk.staged(cursor, "s", ("id", "name"), rows, types=("bigint", "text")) as (
+                source,
+                params,
+            ):
                 cursor.execute(f"SELECT id, name FROM {source} ORDER BY id", params)
                 assert [tuple(row) for row in cursor.fetchall()] == rows
 
@@ -431,3 +433,47 @@ def test_the_marketplaces_ids_compare_as_bytes_on_postgresql() -> None:
                 [table, column],
             )
             assert cursor.fetchone() == ("C",), (table, column)
+
+
+_PARKED = PARKED_COLUMNS
+
+
+@pytest.mark.parametrize("small_batch", [0, 100], ids=["copy", "in-statement"])
+def test_a_set_written_in_its_statement_keeps_every_value(
+    monkeypatch: pytest.MonkeyPatch, small_batch: int
+) -> None:
+    """Rows travel as one JSON array per column (core.bulk.columns_relation)
+    and come back in the table's types: the extremes of a bigint, NULLs,
+    quotes, backslashes and non-ASCII text, and bytes."""
+    monkeypatch.setattr(bulk, "SMALL_BATCH", small_batch)
+    rows = [
+        ('é"\\\n💚', -(2**63), "completed", "o\t1", "1", 2**63 - 1, None, None, None, None, 1, 2),
+        ("plain", 0, "refunded", "o-2", "2", 0, "m", "p", "IDR", 10**14, 3, 4),
+    ]
+    with transaction.atomic():
+        cursor = bulk.raw_cursor()
+        bulk.insert_rows(cursor, "donations_parkedevent", _PARKED, rows)
+        bulk.insert_rows(
+            cursor, "transparency_buyersalt", ("order_line_id", "salt"), [(7, bytes(range(256)))]
+        )
+        counts, keys = "api_productdonations", ("merchant_id", "product_id")
+        bulk.add_to_rows(
+            cursor, counts, keys, ("donations",), {("m", "é"): [2], ("m", "b"): [-(2**62)]}
+        )
+        bulk.add_to_rows(cursor, counts, keys, ("donations",), {("m", "é"): [3]})
+        cursor.execute(f"SELECT {', '.join(_PARKED)} FROM donations_parkedevent ORDER BY id")
+        assert [tuple(row) for row in cursor.fetchall()] == rows
+        cursor.execute("SELECT salt FROM transparency_buyersalt WHERE order_line_id = 7")
+        assert bytes(cursor.fetchone()[0]) == bytes(range(256))
+        cursor.execute(f"SELECT product_id, donations FROM {counts} ORDER BY product_id")
+        assert [tuple(row) for row in cursor.fetchall()] == [("b", -(2**62)), ("é", 5)]
+
+
+def test_a_value_too_long_for_its_column_is_refused_not_cut() -> None:
+    """The relation's casts drop length limits: an explicit cast to
+    varchar(3) would cut "IDRX" to "IDR" without a word."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite does not limit a column's length")
+    row = ("e", 1, "completed", "o", "1", 0, None, None, "IDRX", None, 1, 1)
+    with pytest.raises(psycopg.errors.StringDataRightTruncation), transaction.atomic():
+        bulk.insert_rows(bulk.raw_cursor(), "donations_parkedevent", _PARKED, [row])

@@ -8,9 +8,8 @@ above this module is dialect-free.
 PostgreSQL has two sizes of set, split at ``SMALL_BATCH`` rows (decision
 0030). A large set of rows goes through ``COPY``, into its table or into a
 temporary staging table that one set-based statement then reads. A small
-set travels inside its statement as one JSON document
-(``json_populate_recordset`` in the table's own types, or
-``json_to_recordset``). An engine batch of up to ``PIPELINE_BATCH`` events
+set travels inside its statement as one JSON array per column, read back in
+the table's own types (``columns_relation``). An engine batch of up to ``PIPELINE_BATCH`` events
 runs in psycopg's pipeline mode (``pipelined``, decision 0043), where every
 set travels in statements whatever its size: statements whose results
 nobody reads are sent without waiting, so a batch pays a loopback round
@@ -23,7 +22,9 @@ document costs time per row that ``COPY`` does not, so above the threshold
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 import threading
 import time
 import weakref
@@ -35,6 +36,7 @@ from typing import Any
 
 import orjson
 import psycopg
+from django.apps import apps
 from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 # SQLite's default limit of host parameters in one statement is 32766.
@@ -431,13 +433,10 @@ def insert_rows(
     if connection.vendor == "postgresql":
         small, rows = _small_or_all(rows)
         if small is not None:
-            if small:  # one statement, the rows one JSON document in the table's own types
+            if small:  # one statement, the rows in it
+                source, params = columns_relation("s", columns, table_types(table, columns), small)
                 execute_later(
-                    cursor,
-                    table,
-                    f"INSERT INTO {table} ({listed}) SELECT {listed} "
-                    f"FROM json_populate_recordset(NULL::{table}, %s::json)",
-                    (_document(columns, small),),
+                    cursor, table, f"INSERT INTO {table} ({listed}) SELECT * FROM {source}", params
                 )
             return
         binary = " (FORMAT BINARY)" if types else ""
@@ -451,14 +450,47 @@ def insert_rows(
     cursor.executemany(f"INSERT INTO {table} ({listed}) VALUES ({marks})", rows)
 
 
-def _document(columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
-    """Rows as one JSON array of objects, read back by ``json_populate_recordset``
-    (bytes as bytea's hex text)."""
+def columns_relation(
+    name: str, columns: Sequence[str], types: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, tuple[str, ...]]:
+    """PostgreSQL: ``rows`` as a FROM item called ``name``, with ``columns``
+    of ``types``, and its parameters: one JSON array per column. A type's
+    length limit is dropped (a cast would cut the value): a value too long
+    for its column is refused when written, as any other.
+
+    Against one array of objects (``json_populate_recordset``), measured at
+    1,000 rows: a third of the client's CPU (no dict per row: ``zip`` turns
+    the rows into columns in C) and less of the server's time to read them.
+    Bytes travel as bytea's hex text.
+    """
+    values = list(zip(*rows, strict=True)) if rows else [()] * len(columns)
     # orjson calls ``default`` only for what it cannot encode (bytes): the
-    # rows' other values cost no Python call each.
-    return orjson.dumps(
-        [dict(zip(columns, row, strict=True)) for row in rows], default=_bytea_text
-    ).decode()
+    # other values cost no Python call each.
+    params = tuple(orjson.dumps(v, default=_bytea_text).decode() for v in values)
+    scans = ", ".join(["json_array_elements_text(%s::json)"] * len(columns))
+    typed = ", ".join(
+        f"r.{c}::{_UNLIMITED.sub('', t)} AS {c}" for c, t in zip(columns, types, strict=True)
+    )
+    relation = f"(SELECT {typed} FROM ROWS FROM ({scans}) AS r({', '.join(columns)})) AS {name}"
+    return relation, params
+
+
+_UNLIMITED = re.compile(r"\(.*\)$")  # varchar(20) -> varchar
+
+
+def table_types(table: str, columns: Sequence[str]) -> tuple[str, ...]:
+    """The PostgreSQL types of ``columns`` of ``table`` (a model's)."""
+    types = _model_types(table)
+    return tuple(types[column] for column in columns)
+
+
+@functools.cache
+def _model_types(table: str) -> dict[str, str]:
+    for model in apps.get_models():
+        if model._meta.db_table == table:
+            fields = model._meta.concrete_fields
+            return {str(field.column): str(field.db_type(connection)) for field in fields}
+    raise LookupError(f"no model has the table {table}")
 
 
 def _bytea_text(value: Any) -> str:
@@ -627,13 +659,13 @@ def add_to_rows(
         f"{f} = {table}.{f} + excluded.{f}" for f in figures
     )
     ordered = [(*key, *values) for key, values in sorted(rows.items())]
-    if vendor() == "postgresql":  # the rows as one JSON document, read in its order
+    if vendor() == "postgresql":  # the rows in the statement, read in their order
+        source, params = columns_relation("s", columns, table_types(table, columns), ordered)
         execute_later(
             cursor,
             table,
-            f"INSERT INTO {table} ({listed}) SELECT {listed} "
-            f"FROM json_populate_recordset(NULL::{table}, %s::json){upsert}",
-            (_document(columns, ordered),),
+            f"INSERT INTO {table} ({listed}) SELECT * FROM {source}{upsert}",
+            params,
             shared=True,
         )
         return
@@ -680,24 +712,21 @@ def staged(
     columns: Sequence[str],
     rows: Sequence[Sequence[Any]],
     *,
-    definition: str | None = None,
+    types: Sequence[str] | None = None,
     like: str | None = None,
 ) -> Iterator[tuple[str, tuple[Any, ...]]]:
     """PostgreSQL: ``rows`` as a relation called ``name``, for the block's statements.
 
-    Yields the FROM item and its parameters. Column types come from
-    ``definition`` (SQL column definitions, in ``columns`` order) or from
-    table ``like``'s own columns. A small batch is one JSON parameter
-    (``json_to_recordset``); a large one a temporary table filled by ``COPY``.
+    Yields the FROM item and its parameters. Column types are ``types`` (SQL
+    types, in ``columns`` order) or table ``like``'s own. A small batch
+    travels in the statement (``columns_relation``); a large one goes to a
+    temporary table filled by ``COPY``.
     """
-    if (definition is None) == (like is None):
-        raise ValueError("staged() takes one of definition= and like=")
+    if (types is None) == (like is None):
+        raise ValueError("staged() takes one of types= and like=")
     if _in_statements(len(rows)):
-        document = _document(columns, rows)
-        if like is not None:
-            yield f"json_populate_recordset(NULL::{like}, %s::json) AS {name}", (document,)
-        else:
-            yield f"json_to_recordset(%s::json) AS {name}({definition})", (document,)
+        typed = types if types is not None else table_types(str(like), columns)
+        yield columns_relation(name, columns, typed, rows)
         return
     # One temporary table per shape and connection, kept for the next batch:
     # emptied before each use and at every commit (a transaction that made
@@ -706,6 +735,7 @@ def staged(
     # churn, each a round trip.
     if not connection.in_atomic_block:  # in autocommit the rows would go with each statement
         raise RuntimeError("a staging table needs the caller's transaction.atomic()")
+    definition = None if types is None else column_definitions(columns, types)
     shape = definition or f"{like}({', '.join(columns)})"
     stage = f"_stage_{like or name}_{zlib.crc32(shape.encode()):08x}"
     if like is not None:
@@ -719,6 +749,11 @@ def staged(
     cursor.execute(f"{make}; DELETE FROM {stage}")
     insert_rows(cursor, stage, columns, rows)
     yield f"{stage} AS {name}", ()
+
+
+def column_definitions(columns: Sequence[str], types: Sequence[str]) -> str:
+    """``id bigint, kind varchar(20)``: for a table's definition."""
+    return ", ".join(f"{c} {t}" for c, t in zip(columns, types, strict=True))
 
 
 def create_stage(cursor: Any, name: str, columns_sql: str) -> None:

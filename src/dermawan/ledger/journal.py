@@ -4,7 +4,7 @@ Every entry is a transfer between two accounts of one currency. SQL writes
 the transactions, two postings each (debit +amount, credit -amount, summing
 to zero), and moves the stored balances, all in the caller's database
 transaction. On PostgreSQL that is one statement over the entries as a
-relation (core.bulk.staged: one JSON parameter for a small batch, a staging
+relation (core.bulk.staged: in the statement for a small batch, a staging
 table filled by COPY for a large one); on SQLite a staging table and three
 statements. Balances are updated in account-id order, one fixed lock order,
 so concurrent writers on PostgreSQL cannot deadlock.
@@ -23,10 +23,9 @@ ENTRY_COLUMNS = (
     "debit_id", "credit_id", "amount_minor",
 )  # fmt: skip
 ENTRY_TYPES = (
-    "id bigint, kind varchar(20), currency varchar(3), order_line_id bigint, "
-    "event_row_id bigint, occurred_at_us bigint, debit_id bigint, credit_id bigint, "
-    "amount_minor bigint"
-)
+    "bigint", "varchar(20)", "varchar(3)", "bigint", "bigint", "bigint", "bigint", "bigint",
+    "bigint",
+)  # fmt: skip
 
 
 def _writes(entries: str) -> tuple[str, str, str]:
@@ -96,13 +95,13 @@ def post(
         for tid, e in zip(ids, entries, strict=True)
     ]  # fmt: skip
     if bulk.vendor() == "postgresql":
-        staged = bulk.staged(cursor, "ledger_entry", ENTRY_COLUMNS, rows, definition=ENTRY_TYPES)
+        staged = bulk.staged(cursor, "ledger_entry", ENTRY_COLUMNS, rows, types=ENTRY_TYPES)
         with staged as (source, params):
             bulk.execute_later(
                 cursor, "ledger_transaction", POST_SQL.format(entries=source), params, shared=True
             )
         return
-    bulk.create_stage(cursor, STAGE, ENTRY_TYPES)
+    bulk.create_stage(cursor, STAGE, bulk.column_definitions(ENTRY_COLUMNS, ENTRY_TYPES))
     bulk.insert_rows(cursor, STAGE, ENTRY_COLUMNS, rows)
     for statement in STAGED_SQL:
         cursor.execute(statement)
