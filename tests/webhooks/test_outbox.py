@@ -7,6 +7,7 @@ import json
 import pytest
 from django.db import connection, transaction
 
+from dermawan.api.event_batches import apply_records
 from dermawan.api.models import ProductDonations
 from dermawan.webhooks import outbox
 from dermawan.webhooks.models import Delivery, Endpoint, Message
@@ -104,6 +105,27 @@ def test_small_and_large_batches_announce_alike(lines: int) -> None:
         for endpoint_id in sorted(wanted_by[ids[message_id]])
     ]
     assert {(d.status, d.attempts) for d in deliveries} == {("pending", 0)}
+
+
+def test_an_api_batch_builds_only_the_types_its_opening_read() -> None:
+    """An API group reads the types endpoints want with its lock (on
+    PostgreSQL, ``TYPES_WANTED_SQL``): it writes what an ingest writes."""
+    load_default_catalog()
+    reversed_only = endpoint("donation.reversed")
+    apply_records([paid("p-1", "o-1"), paid("p-2", "o-2")])
+    apply_records([completed("c-1", "o-1"), cancelled("x-2", "o-2")])
+    assert [(t, d["order_id"]) for t, d in messages()] == [("donation.reversed", "o-2")]
+    assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [reversed_only.pk]
+
+
+def test_types_the_caller_read_as_unwanted_are_not_built() -> None:
+    load_default_catalog()
+    endpoint("donation.confirmed")
+    ingest(paid("p-1", "o-1"), paid("p-2", "o-2"))
+    with outbox.types_wanted(frozenset({"donation.reversed"})):
+        ingest(completed("c-1", "o-1"))  # made since the caller's read: not announced
+    ingest(completed("c-2", "o-2"))
+    assert [(t, d["order_id"]) for t, d in messages()] == [("donation.confirmed", "o-2")]
 
 
 def test_without_endpoints_nothing_is_written() -> None:

@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import orjson
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
@@ -30,6 +31,7 @@ from dermawan.donations import hooks
 from dermawan.donations.engine import APPLIED, DUPLICATE, PARKED, REJECTED, BatchOutcome
 from dermawan.donations.events import OrderEvent, read_event
 from dermawan.donations.models import IngestRun
+from dermawan.webhooks import outbox
 
 SOURCE = "api"
 _COUNTS = IngestRun._meta.get_field("counts")
@@ -49,13 +51,15 @@ class Share:
 
 def _opening() -> write_lock.Opening:
     """The ``IngestRun`` row for this transaction (raw SQL: no ORM per batch),
-    with the catalog's version (engine_cache) read by the same statement,
-    which also takes the write lock: one wait, not three."""
+    with the catalog's version (engine_cache) and, on PostgreSQL, the event
+    types webhook endpoints want (outbox) read by the same statement, which
+    also takes the write lock: one wait, not four."""
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    wanted = outbox.TYPES_WANTED_SQL if connection.vendor == "postgresql" else "NULL"
     return write_lock.Opening(
         "INSERT INTO donations_ingestrun (source, started_at, counts)"
         " SELECT %s, %s, %s FROM {locked}"
-        f" RETURNING id, {engine_cache.VERSION_SQL}",
+        f" RETURNING id, {engine_cache.VERSION_SQL}, {wanted}",
         [SOURCE, now, _COUNTS.get_db_prep_save({}, connection)],
     )
 
@@ -64,8 +68,13 @@ def _opening() -> write_lock.Opening:
 def _transaction() -> Iterator[tuple[int, int]]:
     """The group commit's gate: the write lock's transaction, and its run
     row's id and the catalog's version."""
-    with write_lock.exclusive(_opening()) as (run_id, version):
-        yield int(run_id), int(version or 0)
+    with write_lock.exclusive(_opening()) as (run_id, version, wanted):
+        if wanted is None:  # SQLite: the outbox reads them itself
+            yield int(run_id), int(version or 0)
+            return
+        types = wanted if isinstance(wanted, list) else orjson.loads(wanted)
+        with outbox.types_wanted(frozenset(types)):
+            yield int(run_id), int(version or 0)
 
 
 def _close_run(run_id: int, counts: dict[str, int]) -> None:

@@ -5,12 +5,14 @@ inside its write phase, with the batch's effects; settlement will call
 ``enqueue`` for ``payout.paid`` the same way. Both write set-based (one
 bulk insert of messages, one of deliveries), and nothing at all when no
 active endpoint wants the event type, so an ingest without webhooks pays
-one small query per batch.
+one small query per batch; an API batch, none (``types_wanted``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import orjson
@@ -22,6 +24,29 @@ from dermawan.donations.rules import CONFIRMED, REVERSED
 from dermawan.webhooks.models import DONATION_CONFIRMED, DONATION_REVERSED
 
 EFFECT_EVENTS = {CONFIRMED: DONATION_CONFIRMED, REVERSED: DONATION_REVERSED}
+
+# PostgreSQL: the event types some active endpoint wants (a JSON array), for a
+# caller that reads them with another statement of its transaction.
+TYPES_WANTED_SQL = (
+    "(SELECT coalesce(json_agg(DISTINCT t), '[]') FROM webhooks_endpoint AS e,"
+    " jsonb_array_elements_text(e.events) AS t WHERE e.active)"
+)
+_types_wanted: ContextVar[frozenset[str] | None] = ContextVar("types_wanted", default=None)
+
+
+@contextmanager
+def types_wanted(types: frozenset[str]) -> Iterator[None]:
+    """Within the block, the caller's transaction has read ``TYPES_WANTED_SQL``:
+    no message is built for a type nobody wants.
+
+    An endpoint made after that read misses this transaction's messages, as it
+    would had the transaction committed first.
+    """
+    token = _types_wanted.set(types)
+    try:
+        yield
+    finally:
+        _types_wanted.reset(token)
 
 
 def subscribers(cursor: Any) -> dict[str, list[int]]:
@@ -41,15 +66,21 @@ def record_effects(
     now_us: int,
 ) -> None:
     """``donation.confirmed`` and ``donation.reversed`` for the batch's effects."""
-    if not any(effect.kind in EFFECT_EVENTS for effect, _, _ in effects):
+    known = _types_wanted.get()
+    kinds = {
+        kind for kind, event_type in EFFECT_EVENTS.items() if known is None or event_type in known
+    }
+    if not any(effect.kind in kinds for effect, _, _ in effects):
         return
-    # In a pipeline (a small batch on PostgreSQL) the endpoints are matched
-    # in the statement that writes, so the batch does not wait to read them.
+    # In a pipeline (a batch on PostgreSQL) the endpoints are matched in the
+    # statement that writes, so the batch does not wait to read them.
     wanted = None if bulk.in_pipeline() else subscribers(cursor)
     messages = []
     for effect, line, index in effects:
-        event_type = EFFECT_EVENTS.get(effect.kind)
-        if event_type is None or (wanted is not None and event_type not in wanted):
+        if effect.kind not in kinds:
+            continue
+        event_type = EFFECT_EVENTS[effect.kind]
+        if wanted is not None and event_type not in wanted:
             continue
         event = applied[index][0]
         messages.append(
