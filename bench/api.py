@@ -328,7 +328,7 @@ def main() -> None:
         f"{len(single_bodies):,} single-event requests; {args.workers} server workers, "
         f"{os.cpu_count()} cores"
     )
-    figures: dict[str, object] = {}
+    figures: dict[str, dict[str, object]] = {}
     for kind in args.databases.split(","):
         with fresh_database(kind, args.workdir) as url:
             dermawan(url, "load-catalog", str(data / "catalog.json"))
@@ -346,36 +346,43 @@ def main() -> None:
                         + b"]}" for line in singles[:50]]  # fmt: skip
                 load(port, [request("/api/v1/events", b, key) for b in warm], 8, 10)
                 processes = Processes(server.pid, url)
-                bare = load(port, [request("/api/v1/health", b, None) for b in bodies],
-                            args.concurrency_batched, args.seconds, processes)  # fmt: skip
-                api = load(port, [request("/api/v1/events", b, key) for b in bodies],
-                           args.concurrency_batched, args.seconds, processes)  # fmt: skip
-                batched_figures = describe("batched", api, bare, "events/s", BATCH)
-                # The log is appended after each commit: how far behind was it?
-                caught = log_catching_up(url)
-                batched_figures["log"] = caught
-                late = caught["still_waiting"]
-                print(
-                    f"           transparency log: {caught['leaves_waiting_at_end']:,} leaves "
-                    f"waiting at the last answer, none {caught['caught_up_ms']:,.0f} ms later"
-                    + (f" ({late:,} still waiting)" if late else "")
-                )
-                bare = load(port, [request("/api/v1/health", b, None) for b in single_bodies],
-                            args.concurrency_single, args.seconds, processes)  # fmt: skip
-                last_run = max((run["id"] for run in api_runs(url)), default=0)
-                api = load(port, [request("/api/v1/events", b, key) for b in single_bodies],
-                           args.concurrency_single, args.seconds, processes)  # fmt: skip
-                single_figures = describe("single", api, bare, "requests/s")
-                # Group commit at work: how many requests each engine batch served.
-                groups = [run["requests"] for run in api_runs(url, last_run)]
-                single_figures["requests_per_batch"] = round(sum(groups) / max(1, len(groups)), 2)
-                print(
-                    f"           {len(groups):,} engine batches, "
-                    f"{single_figures['requests_per_batch']} requests each on average, "
-                    f"at most {max(groups, default=0)}"
-                )
-                figures[kind] = {"batched": batched_figures, "single": single_figures}
-                if api.failures or "Traceback" in log.read_text(errors="replace"):
+                figures[kind], failures = {}, 0
+                if bodies:  # each phase runs when it has requests to send
+                    bare = load(port, [request("/api/v1/health", b, None) for b in bodies],
+                                args.concurrency_batched, args.seconds, processes)  # fmt: skip
+                    api = load(port, [request("/api/v1/events", b, key) for b in bodies],
+                               args.concurrency_batched, args.seconds, processes)  # fmt: skip
+                    batched_figures = describe("batched", api, bare, "events/s", BATCH)
+                    # The log is appended after each commit: how far behind was it?
+                    caught = log_catching_up(url)
+                    batched_figures["log"] = caught
+                    late = caught["still_waiting"]
+                    print(
+                        f"           transparency log: {caught['leaves_waiting_at_end']:,} leaves "
+                        f"waiting at the last answer, none {caught['caught_up_ms']:,.0f} ms later"
+                        + (f" ({late:,} still waiting)" if late else "")
+                    )
+                    figures[kind]["batched"], failures = batched_figures, api.failures
+                if single_bodies:
+                    bare = load(port, [request("/api/v1/health", b, None) for b in single_bodies],
+                                args.concurrency_single, args.seconds, processes)  # fmt: skip
+                    last_run = max((run["id"] for run in api_runs(url)), default=0)
+                    api = load(port, [request("/api/v1/events", b, key) for b in single_bodies],
+                               args.concurrency_single, args.seconds, processes)  # fmt: skip
+                    single_figures = describe("single", api, bare, "requests/s")
+                    # Group commit at work: how many requests each engine batch served.
+                    groups = [run["requests"] for run in api_runs(url, last_run)]
+                    single_figures["requests_per_batch"] = round(
+                        sum(groups) / max(1, len(groups)), 2
+                    )
+                    print(
+                        f"           {len(groups):,} engine batches, "
+                        f"{single_figures['requests_per_batch']} requests each on average, "
+                        f"at most {max(groups, default=0)}"
+                    )
+                    figures[kind]["single"] = single_figures
+                    failures += api.failures
+                if failures or "Traceback" in log.read_text(errors="replace"):
                     print(f"  server errors: see {log}")
             finally:
                 server.terminate()
