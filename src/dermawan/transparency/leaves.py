@@ -200,12 +200,16 @@ def line_part(
         (
             _optional_str(order_id),
             _optional_str(line_id),
-            _optional_str(project_id),
-            _str(charity_id),
+            _beneficiary(project_id, charity_id),
             pledge,
             b"\x00" if buyer_hash is None else b"\x01" + buyer_hash,
         )
     )
+
+
+@functools.lru_cache(maxsize=4096)  # a catalog has few projects; a batch repeats them
+def _beneficiary(project_id: str | None, charity_id: str) -> bytes:
+    return _optional_str(project_id) + _str(charity_id)
 
 
 def pledge_part(terms: PledgeTerms | None) -> bytes:
