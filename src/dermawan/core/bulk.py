@@ -9,15 +9,15 @@ PostgreSQL has two sizes of set, split at ``SMALL_BATCH`` rows (decision
 0030). A large set of rows goes through ``COPY``, into its table or into a
 temporary staging table that one set-based statement then reads. A small
 set travels inside its statement as one JSON array per column, read back in
-the table's own types (``columns_relation``). An engine batch of up to ``PIPELINE_BATCH`` events
-runs in psycopg's pipeline mode (``pipelined``, decision 0043), where every
-set travels in statements whatever its size: statements whose results
-nobody reads are sent without waiting, so a batch pays a loopback round
-trip only per read, and the server works while the writer goes on.
-``COPY`` cannot run in a pipeline, and a staging table costs a statement of
-its own (kept per connection, decision 0035); outside a pipeline a JSON
-document costs time per row that ``COPY`` does not, so above the threshold
-``COPY`` wins.
+the table's own types (``columns_relation``, decision 0045). An engine batch
+of up to ``PIPELINE_BATCH`` events runs in psycopg's pipeline mode
+(``pipelined``, decision 0043), where every set travels in statements
+whatever its size: statements whose results nobody reads are sent without
+waiting, so a batch pays a loopback round trip only per read, and the
+server works while the writer goes on. ``COPY`` cannot run in a pipeline,
+and a staging table costs a statement of its own (kept per connection,
+decision 0035); outside a pipeline JSON costs time per row that ``COPY``
+does not, so above the threshold ``COPY`` wins.
 """
 
 from __future__ import annotations
