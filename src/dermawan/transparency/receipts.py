@@ -9,8 +9,8 @@ head has no proof yet (``audit_path`` null) until the next head is signed.
 Effects committed and not yet appended (decision 0041) are counted in
 ``entries_waiting``.
 
-Reads: one query each for the lines' leaf sources, their leaves, their salts
-and the latest head, then one per leaf for its proof.
+Reads, in one snapshot: one query each for the lines' leaf sources, their
+leaves, their salts and the latest head, then one per leaf for its proof.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from dermawan.core import bulk
+from dermawan.core import bulk, snapshots
 from dermawan.transparency import heads, leaves, store
 from dermawan.transparency.documents import FORMAT, b64, head_document
 from dermawan.transparency.recording import stored_salts, waiting_sources
@@ -27,8 +27,16 @@ from dermawan.transparency.recording import stored_salts, waiting_sources
 
 def line_logs(line_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     """The ``log`` document of each order line (by pk); lines with no leaf,
-    appended or waiting, get none."""
-    cursor = bulk.raw_cursor()
+    appended or waiting, get none.
+
+    One snapshot: the appender turns waiting effects into entries in one
+    commit, which two separate reads could both miss.
+    """
+    with snapshots.snapshot() as cursor:
+        return _line_logs(cursor, line_ids)
+
+
+def _line_logs(cursor: Any, line_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
     wanted = set(line_ids)
     sources = bulk.select_in(
         cursor,

@@ -6,6 +6,7 @@ from typing import Protocol, TextIO
 
 from django.utils import timezone
 
+from dermawan.core import snapshots
 from dermawan.ledger.exports import source
 from dermawan.ledger.exports.beancount_format import BeancountExport
 from dermawan.ledger.exports.context import ExportContext
@@ -31,7 +32,7 @@ FORMATS: dict[str, type[CsvExport] | type[HledgerExport] | type[BeancountExport]
 def export_ledger(period_text: str, format_name: str, out: TextIO) -> dict[str, object]:
     """Write the period; BadPeriod for a bad period. Returns counts and closing totals."""
     period = parse_period(period_text)
-    with source.snapshot() as cursor:
+    with snapshots.snapshot() as cursor:
         accounts = source.accounts(cursor)
         context = ExportContext(
             period=period.name,

@@ -1,6 +1,6 @@
 """What an auditor export reads: accounts, balances at an instant, a period's postings, streamed.
 
-All reads happen in one snapshot (``snapshot``), so opening balances,
+All reads happen in one snapshot (``core.snapshots``), so opening balances,
 postings and closing balances agree even while the engine writes. Postings
 come from a server-side cursor on PostgreSQL and SQLite's lazy cursor, in
 transaction order, a transaction at a time: memory holds one transaction,
@@ -10,11 +10,10 @@ never the period (decision 0019).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection, transaction
+from django.db import connection
 
 from dermawan.core import bulk
 
@@ -37,31 +36,6 @@ class LedgerTransaction:
     order_line_id: int | None
     occurred_at_us: int
     postings: list[tuple[int, int]]  # (account id, signed amount in minor units)
-
-
-@contextmanager
-def snapshot() -> Iterator[Any]:
-    """A read-only, repeatable view of the ledger and the raw cursor to read it with.
-
-    SQLite's transactions here take the write lock up front (IMMEDIATE), which
-    would stop ingest for the length of an export; a DEFERRED read
-    transaction is a WAL snapshot that takes no lock.
-    """
-    if connection.in_atomic_block:  # inside a caller's (a test's) transaction: its view
-        yield bulk.raw_cursor()
-        return
-    if connection.vendor == "postgresql":
-        with transaction.atomic():
-            cursor = bulk.raw_cursor()
-            cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-            yield cursor
-        return
-    cursor = bulk.raw_cursor()
-    cursor.execute("BEGIN DEFERRED")
-    try:
-        yield cursor
-    finally:
-        cursor.execute("COMMIT")
 
 
 def accounts(cursor: Any) -> dict[int, AccountRow]:

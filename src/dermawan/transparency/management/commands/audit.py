@@ -11,9 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import connection, transaction
-
-from dermawan.core import bulk
+from dermawan.core import snapshots
 from dermawan.core.output import EXIT_CHECK_FAILED, EXIT_OK, BadInput, DermawanCommand
 from dermawan.transparency import signing
 from dermawan.transparency.audit import audit
@@ -32,13 +30,9 @@ class Command(DermawanCommand):
             key = signing.load_key(path).public_key() if path.exists() else None
         except signing.KeyFileError as error:
             raise BadInput(str(error)) from None
-        # One snapshot for the whole audit (PostgreSQL), so a batch committing
-        # meanwhile cannot look like a difference.
-        outermost = not connection.in_atomic_block
-        with transaction.atomic():
-            cursor = bulk.raw_cursor()
-            if outermost and bulk.vendor() == "postgresql":
-                cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        # One snapshot for the whole audit, so a batch committing meanwhile
+        # cannot look like a difference (and ingest goes on meanwhile).
+        with snapshots.snapshot() as cursor:
             report = audit(cursor, key)
             compared, waiting = check_rows(report)
         return {
