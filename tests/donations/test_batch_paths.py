@@ -213,10 +213,8 @@ def test_a_kept_staging_table_holds_only_the_rows_of_each_use(
     with transaction.atomic():
         cursor = bulk.raw_cursor()
         for rows in ([(1, "a"), (2, "b")], [(3, "c")]):
-            with bulk.staged(cursor, "s", ("id", "name"), rows, types=("bigint", "text")) as (
-                source,
-                params,
-            ):
+            staged = bulk.staged(cursor, "s", ("id", "name"), rows, types=("bigint", "text"))
+            with staged as (source, params):
                 cursor.execute(f"SELECT id, name FROM {source} ORDER BY id", params)
                 assert [tuple(row) for row in cursor.fetchall()] == rows
 
@@ -435,9 +433,6 @@ def test_the_marketplaces_ids_compare_as_bytes_on_postgresql() -> None:
             assert cursor.fetchone() == ("C",), (table, column)
 
 
-_PARKED = PARKED_COLUMNS
-
-
 @pytest.mark.parametrize("small_batch", [0, 100], ids=["copy", "in-statement"])
 def test_a_set_written_in_its_statement_keeps_every_value(
     monkeypatch: pytest.MonkeyPatch, small_batch: int
@@ -452,7 +447,7 @@ def test_a_set_written_in_its_statement_keeps_every_value(
     ]
     with transaction.atomic():
         cursor = bulk.raw_cursor()
-        bulk.insert_rows(cursor, "donations_parkedevent", _PARKED, rows)
+        bulk.insert_rows(cursor, "donations_parkedevent", PARKED_COLUMNS, rows)
         bulk.insert_rows(
             cursor, "transparency_buyersalt", ("order_line_id", "salt"), [(7, bytes(range(256)))]
         )
@@ -461,7 +456,7 @@ def test_a_set_written_in_its_statement_keeps_every_value(
             cursor, counts, keys, ("donations",), {("m", "é"): [2], ("m", "b"): [-(2**62)]}
         )
         bulk.add_to_rows(cursor, counts, keys, ("donations",), {("m", "é"): [3]})
-        cursor.execute(f"SELECT {', '.join(_PARKED)} FROM donations_parkedevent ORDER BY id")
+        cursor.execute(f"SELECT {', '.join(PARKED_COLUMNS)} FROM donations_parkedevent ORDER BY id")
         assert [tuple(row) for row in cursor.fetchall()] == rows
         cursor.execute("SELECT salt FROM transparency_buyersalt WHERE order_line_id = 7")
         assert bytes(cursor.fetchone()[0]) == bytes(range(256))
@@ -476,4 +471,4 @@ def test_a_value_too_long_for_its_column_is_refused_not_cut() -> None:
         pytest.skip("SQLite does not limit a column's length")
     row = ("e", 1, "completed", "o", "1", 0, None, None, "IDRX", None, 1, 1)
     with pytest.raises(psycopg.errors.StringDataRightTruncation), transaction.atomic():
-        bulk.insert_rows(bulk.raw_cursor(), "donations_parkedevent", _PARKED, [row])
+        bulk.insert_rows(bulk.raw_cursor(), "donations_parkedevent", PARKED_COLUMNS, [row])
