@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import orjson
 import pytest
 from django.db import connection, transaction
 
 from dermawan.api.event_batches import apply_records
+from dermawan.api.event_bodies import event_values
 from dermawan.api.models import ProductDonations
 from dermawan.webhooks import outbox
 from dermawan.webhooks.models import Delivery, Endpoint, Message
@@ -112,8 +114,10 @@ def test_an_api_batch_builds_only_the_types_its_opening_read() -> None:
     PostgreSQL, ``TYPES_WANTED_SQL``): it writes what an ingest writes."""
     load_default_catalog()
     reversed_only = endpoint("donation.reversed")
-    apply_records([paid("p-1", "o-1"), paid("p-2", "o-2")])
-    apply_records([completed("c-1", "o-1"), cancelled("x-2", "o-2")])
+    apply_records(event_values(orjson.dumps({"events": [paid("p-1", "o-1"), paid("p-2", "o-2")]})))
+    apply_records(
+        event_values(orjson.dumps({"events": [completed("c-1", "o-1"), cancelled("x-2", "o-2")]}))
+    )
     assert [(t, d["order_id"]) for t, d in messages()] == [("donation.reversed", "o-2")]
     assert list(Delivery.objects.values_list("endpoint_id", flat=True)) == [reversed_only.pk]
 

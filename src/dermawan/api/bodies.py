@@ -14,8 +14,8 @@ from dermawan.api.problems import Problem
 MAX_BODY_BYTES = 5 * 2**20
 
 
-def json_body(request: HttpRequest, limit: int = MAX_BODY_BYTES) -> Any:
-    """The parsed body; 415, 413 or 400 problems before anything is done with it."""
+def body_bytes(request: HttpRequest, limit: int = MAX_BODY_BYTES) -> bytes:
+    """The body, unparsed; 415 or 413 problems before anything is done with it."""
     media = request.content_type or ""
     if media != "application/json" and not media.endswith("+json"):
         raise Problem(
@@ -33,6 +33,11 @@ def json_body(request: HttpRequest, limit: int = MAX_BODY_BYTES) -> Any:
         raise Problem("body-too-large", f"the body is over the limit of {limit:,} bytes") from error
     if len(raw) > limit:
         raise Problem("body-too-large", f"the body is {len(raw):,} bytes; the limit is {limit:,}")
+    return raw
+
+
+def parse_json(raw: bytes) -> Any:
+    """The parsed document; a 400 problem if it is not JSON."""
     try:
         return orjson.loads(raw)
     except orjson.JSONDecodeError as error:

@@ -1,6 +1,6 @@
 """Applying API batches: the engine of ``dermawan ingest``, one transaction, one run.
 
-Each record is read by the spec's reader (``read_event``); the valid ones go
+Each event's values are read by the spec's reader (``read_values``); the valid ones go
 to the engine in one call, inside the same transaction as their
 ``IngestRun`` (source ``api``). Concurrent requests of one server process
 share that transaction and run (group_commit.py). The answer gives every
@@ -29,7 +29,7 @@ from dermawan.core import bulk
 from dermawan.core.values import Invalid
 from dermawan.donations import hooks
 from dermawan.donations.engine import APPLIED, DUPLICATE, PARKED, REJECTED, BatchOutcome
-from dermawan.donations.events import OrderEvent, read_event
+from dermawan.donations.events import OrderEvent, read_values
 from dermawan.donations.models import IngestRun
 from dermawan.webhooks import outbox
 
@@ -170,14 +170,16 @@ _groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
 )
 
 
-def apply_records(records: list[dict[str, Any]]) -> dict[str, Any]:
+def apply_records(records: list[tuple[Any, ...]]) -> dict[str, Any]:
+    """Apply a request's events, each given as its values in the order of
+    ``FIELDS`` (event_bodies.event_values); the answer's document."""
     outcomes: list[dict[str, Any]] = []
     events: list[OrderEvent] = []
     positions: list[int] = []  # position in the request of each event given to the engine
-    for index, record in enumerate(records):
-        event_id = str(record["event_id"])
+    for index, values in enumerate(records):
+        event_id = str(values[0])
         try:
-            events.append(read_event(record, index + 1))
+            events.append(read_values(values, index + 1))
         except Invalid as invalid:
             outcomes.append(_rejected(event_id, invalid.reason, invalid.message))
             continue

@@ -1,9 +1,15 @@
 """The body of ``POST /events``: its shape and field types, checked before anything is written.
 
-The schema (``EventIn``, published in the OpenAPI document) is enforced here
-by hand rather than by pydantic: a batch of 1,000 events is checked in
-about a tenth of the time, and the engine reads plain dicts anyway. A
-request that breaks the schema (not JSON, not an object, an unknown field,
+The schema (``EventIn``, published in the OpenAPI document) is enforced
+twice over, neither time by pydantic:
+- ``event_values`` decodes a body with msgspec, which checks the schema in C
+  as it parses (a batch of 1,000 events in about a third of a millisecond)
+  and hands each event's values over as a tuple, with no dict between;
+- a body it refuses is read again by ``events_of``, which names every field
+  that breaks the schema (msgspec stops at the first), so the problem
+  document lists them all.
+
+A request that breaks the schema (not JSON, not an object, an unknown field,
 a field of the wrong JSON type, a required field missing, more than 1,000
 events) is refused whole with a problem naming each field; nothing is
 written. What the schema allows but the spec refuses (an unknown ``type``,
@@ -16,8 +22,10 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
+from dermawan.api.bodies import parse_json
 from dermawan.api.problems import Problem, field_error
 from dermawan.donations.events import FIELDS
 
@@ -74,6 +82,46 @@ class EventBatchIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     events: list[EventIn] = Field(min_length=1, max_length=MAX_EVENTS)
+
+
+def _decoded_type(kind: str, longest: int) -> Any:
+    """The msgspec type that accepts what ``_type_error`` accepts."""
+    text = Annotated[str, msgspec.Meta(max_length=longest)]
+    # msgspec would read an integer of any size, orjson reads one past 64
+    # bits as a float (refused by the slow path): a value outside int64 goes
+    # there, which decides (msgspec bounds stop at int64).
+    integer = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
+    return {ID: text | integer, TEXT: text, INT: integer}[kind]
+
+
+def _decoder() -> msgspec.json.Decoder[Any]:
+    fields: list[tuple[str, Any] | tuple[str, Any, None]] = []
+    for name in FIELDS:  # in this order: the values' tuple is read_values' arguments
+        kind = KINDS[name]
+        decoded = _decoded_type(kind, MAX_LENGTHS.get(name) or (MAX_ID if kind == ID else 64))
+        fields.append((name, decoded) if name in REQUIRED else (name, decoded | None, None))
+    record = msgspec.defstruct("EventRecord", fields, forbid_unknown_fields=True)
+    events = Annotated[list[record], msgspec.Meta(min_length=1, max_length=MAX_EVENTS)]  # type: ignore[valid-type]
+    batch = msgspec.defstruct("EventBatch", [("events", events)], forbid_unknown_fields=True)
+    return msgspec.json.Decoder(batch)
+
+
+_decode = _decoder().decode
+_values = msgspec.structs.astuple
+
+
+def event_values(raw: bytes) -> list[tuple[Any, ...]]:
+    """Each event's values in the order of ``FIELDS``; raises a 400, 413 or
+    422 problem naming the fields."""
+    # JSON has no raw control characters in strings, so a NUL comes only as
+    # the escape; a body without that text has none (one with it, even as
+    # "\\u0000", takes the slow path, which decides).
+    if b"\\u0000" not in raw:
+        try:
+            return [_values(record) for record in _decode(raw).events]
+        except (msgspec.DecodeError, UnicodeDecodeError):
+            pass  # read again below, for a problem that names every field
+    return [tuple(map(record.get, FIELDS)) for record in events_of(parse_json(raw))]
 
 
 def _type_error(kind: str, value: Any, longest: int | None = None) -> str | None:

@@ -7,9 +7,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema
 
 from dermawan.api.auth import MARKETPLACE, require
-from dermawan.api.bodies import json_body
+from dermawan.api.bodies import body_bytes
 from dermawan.api.event_batches import apply_records
-from dermawan.api.event_bodies import events_of
+from dermawan.api.event_bodies import event_values
 
 router = Router(tags=["events"])
 
@@ -59,6 +59,5 @@ def post_events(request: HttpRequest) -> HttpResponse:
     lists events parked by earlier batches that were rejected now.
     """
     require(request, MARKETPLACE)
-    records = events_of(json_body(request))
-    answer = apply_records(records)
+    answer = apply_records(event_values(body_bytes(request)))
     return HttpResponse(orjson.dumps(answer), content_type="application/json")

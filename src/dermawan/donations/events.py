@@ -1,8 +1,10 @@
 """Order events (spec section 3): reading one record into a normalised event.
 
-``read_event`` is on the hot path of every ingest, so it reads fields with
-plain dict lookups and type checks; every failure raises ``Invalid`` with the
-spec's reason code and a message naming the field.
+``read_values`` is on the hot path of every ingest, so it reads a record's
+values (in the order of ``FIELDS``) with plain type checks; every failure
+raises ``Invalid`` with the spec's reason code and a message naming the
+field. ``read_event`` hands it a dict's values; the API hands it the tuples
+its decoder makes.
 """
 
 from __future__ import annotations
@@ -73,8 +75,7 @@ ID_LENGTH = 100
 EVENT_ID_LENGTH = 200
 
 
-def _id(record: dict[str, Any], name: str, required: bool, longest: int = ID_LENGTH) -> str | None:
-    value = record.get(name)
+def _id(value: Any, name: str, required: bool, longest: int = ID_LENGTH) -> str | None:
     if type(value) is str:
         if 0 < len(value) <= longest:
             return value
@@ -90,8 +91,7 @@ def _id(record: dict[str, Any], name: str, required: bool, longest: int = ID_LEN
     raise Invalid("malformed", f"{name} must be a string, got {value!r}")
 
 
-def _int(record: dict[str, Any], name: str, required: bool) -> int | None:
-    value = record.get(name)
+def _int(value: Any, name: str, required: bool) -> int | None:
     if type(value) is int:
         return value
     if value is None:
@@ -113,41 +113,46 @@ def fingerprint(content: tuple[object, ...]) -> int:
 
 def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
     """Validate one record; raises ``Invalid`` with the spec's reason."""
-    event_id = _id(record, "event_id", True, EVENT_ID_LENGTH)
-    kind = record.get("type")
+    return read_values(tuple(map(record.get, FIELDS)), source_line)
+
+
+def read_values(values: tuple[Any, ...], source_line: int) -> OrderEvent:
+    """``read_event`` of a record's values in the order of ``FIELDS`` (a
+    decoded API body hands them over as tuples, with no dict between)."""
+    (event_id, kind, order_id, line_id, occurred, merchant_id, product_id, currency, quantity,
+     unit_price, discount, refund, buyer_id, campaign_id, livestream_id) = values  # fmt: skip
+    event_id = _id(event_id, "event_id", True, EVENT_ID_LENGTH)
     if kind not in TYPES:
         if kind is None:
             raise Invalid("malformed", "type is required")
         raise Invalid(
             "unknown_type", f"type {kind!r} is not paid, completed, cancelled or refunded"
         )
-    order_id = _id(record, "order_id", True)
-    line_id = _id(record, "line_id", True)
-    occurred = record.get("occurred_at")
+    order_id = _id(order_id, "order_id", True)
+    line_id = _id(line_id, "line_id", True)
     occurred_at_us = parse_instant(occurred)
     if occurred_at_us is None:
         if occurred is None:
             raise Invalid("malformed", "occurred_at is required")
         raise Invalid("malformed", f"occurred_at {occurred!r} is not RFC 3339 with an offset")
     paid = kind == PAID
-    merchant_id = _id(record, "merchant_id", paid)
-    product_id = _id(record, "product_id", paid)
-    currency = record.get("currency")
+    merchant_id = _id(merchant_id, "merchant_id", paid)
+    product_id = _id(product_id, "product_id", paid)
     if currency is not None and type(currency) is not str:
         raise Invalid("malformed", f"currency must be a string, got {currency!r}")
     if paid and currency is None:
         raise Invalid("malformed", "currency is required")
-    quantity = unit_price = discount = refund = None
-    buyer_id = campaign_id = livestream_id = None
     if paid:
-        quantity = _int(record, "quantity", True)
-        unit_price = _int(record, "unit_price_minor", True)
-        discount = _int(record, "discount_minor", False)
-        buyer_id = _id(record, "buyer_id", False)
-        campaign_id = _id(record, "campaign_id", False)
-        livestream_id = _id(record, "livestream_id", False)
-    elif kind == REFUNDED:
-        refund = _int(record, "refund_minor", True)
+        quantity = _int(quantity, "quantity", True)
+        unit_price = _int(unit_price, "unit_price_minor", True)
+        discount = _int(discount, "discount_minor", False)
+        buyer_id = _id(buyer_id, "buyer_id", False)
+        campaign_id = _id(campaign_id, "campaign_id", False)
+        livestream_id = _id(livestream_id, "livestream_id", False)
+        refund = None
+    else:  # a type's other fields are not its business
+        quantity = unit_price = discount = buyer_id = campaign_id = livestream_id = None
+        refund = _int(refund, "refund_minor", True) if kind == REFUNDED else None
     if currency is not None and currency not in CURRENCY_EXPONENTS:
         raise Invalid("invalid_currency", f"currency {currency!r} is not a known ISO 4217 code")
     if paid:
