@@ -600,9 +600,10 @@ def send_reads(cursor: Any, reads: Sequence[Read]) -> Callable[[], list[list[tup
             continue
         query, params = read.postgresql()
         # A cursor of its own: the caller's may run other statements before
-        # the fetch. In a pipeline, prepared (see _CursorPerStatement).
+        # the fetch. In a pipeline, prepared (see _CursorPerStatement). Rows
+        # come in binary: integers load in half the client's time of text.
         own = driver_cursor(cursor.connection)
-        own.execute(query, params, prepare=True if in_pipeline() else None)
+        own.execute(query, params, prepare=True if in_pipeline() else None, binary=True)
         sent.append(own)
     return lambda: [[] if own is None else list(own.fetchall()) for own in sent]
 
