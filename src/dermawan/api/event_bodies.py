@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictInt, StrictStr
 
 from dermawan.api.bodies import parse_json
 from dermawan.api.problems import Problem, field_error
-from dermawan.donations.events import FIELDS
+from dermawan.donations.events import FIELDS, values_of
 
 MAX_EVENTS = 1_000
 MAX_ERRORS = 50
@@ -96,7 +96,7 @@ def _decoded_type(kind: str, longest: int) -> Any:
 
 def _decoder() -> msgspec.json.Decoder[Any]:
     fields: list[tuple[str, Any] | tuple[str, Any, None]] = []
-    for name in FIELDS:  # in this order: the values' tuple is read_values' arguments
+    for name in FIELDS:  # in this order: the tuple read_values unpacks
         kind = KINDS[name]
         decoded = _decoded_type(kind, MAX_LENGTHS.get(name) or (MAX_ID if kind == ID else 64))
         fields.append((name, decoded) if name in REQUIRED else (name, decoded | None, None))
@@ -121,7 +121,7 @@ def event_values(raw: bytes) -> list[tuple[Any, ...]]:
             return [_values(record) for record in _decode(raw).events]
         except (msgspec.DecodeError, UnicodeDecodeError):
             pass  # read again below, for a problem that names every field
-    return [tuple(map(record.get, FIELDS)) for record in events_of(parse_json(raw))]
+    return [values_of(record) for record in events_of(parse_json(raw))]
 
 
 def _type_error(kind: str, value: Any, longest: int | None = None) -> str | None:

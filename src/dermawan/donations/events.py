@@ -113,7 +113,12 @@ def fingerprint(content: tuple[object, ...]) -> int:
 
 def read_event(record: dict[str, Any], source_line: int) -> OrderEvent:
     """Validate one record; raises ``Invalid`` with the spec's reason."""
-    return read_values(tuple(map(record.get, FIELDS)), source_line)
+    return read_values(values_of(record), source_line)
+
+
+def values_of(record: dict[str, Any]) -> tuple[Any, ...]:
+    """A record's values in the order of ``FIELDS`` (None where missing)."""
+    return tuple(map(record.get, FIELDS))
 
 
 def read_values(values: tuple[Any, ...], source_line: int) -> OrderEvent:
