@@ -25,9 +25,8 @@ from dermawan.api.event_bodies import (
     ID,
     INT,
     KINDS,
+    LONGEST,
     MAX_EVENTS,
-    MAX_ID,
-    MAX_LENGTHS,
     TEXT,
     event_values,
     events_of,
@@ -70,8 +69,7 @@ anything = st.one_of(
 
 def field_values(name: str) -> st.SearchStrategy[Any]:
     """Mostly values of the field's own JSON type, at and past its limits."""
-    kind = KINDS[name]
-    longest = MAX_LENGTHS.get(name) or (MAX_ID if kind == ID else 64)
+    kind, longest = KINDS[name], LONGEST[name]
     text = st.one_of(
         st.text(max_size=8),
         st.sampled_from([0, 1, longest - 1, longest, longest + 1]).map(lambda n: "x" * n),
@@ -156,7 +154,7 @@ def test_values_come_in_the_order_of_fields() -> None:
 
 @pytest.mark.parametrize("name", [name for name in FIELDS if KINDS[name] != INT])
 def test_each_text_field_at_and_past_its_length(name: str) -> None:
-    longest = MAX_LENGTHS.get(name) or (MAX_ID if KINDS[name] == ID else 64)
+    longest = LONGEST[name]
     for length, accepted in ((longest, True), (longest + 1, False)):
         raw = orjson.dumps({"events": [{**paid("p-1"), name: "x" * length}]})
         assert either_path(raw) == slow_path(raw)

@@ -36,8 +36,9 @@ MAX_ERRORS = 50
 # before the database (PostgreSQL would fail the whole transaction).
 MAX_LENGTHS = {"event_id": 200}
 MAX_ID = 100
+MAX_TEXT = 64
 Id = Annotated[StrictStr, Field(max_length=MAX_ID)] | StrictInt
-EventId = Annotated[StrictStr, Field(max_length=200)] | StrictInt
+EventId = Annotated[StrictStr, Field(max_length=MAX_LENGTHS["event_id"])] | StrictInt
 
 ID, TEXT, INT = "id", "text", "int"
 KINDS = {
@@ -48,6 +49,11 @@ KINDS = {
 }  # fmt: skip
 REQUIRED = ("event_id", "type", "order_id", "line_id", "occurred_at")
 assert set(KINDS) == set(FIELDS)
+# The longest string each field takes, for both readers of the body below.
+LONGEST = {
+    name: MAX_LENGTHS.get(name) or (MAX_ID if kind == ID else MAX_TEXT)
+    for name, kind in KINDS.items()
+}
 
 
 class EventIn(BaseModel):
@@ -56,17 +62,17 @@ class EventIn(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True)
 
     event_id: EventId = Field(description="the idempotency key")
-    type: Annotated[StrictStr, Field(max_length=64)] = Field(
+    type: Annotated[StrictStr, Field(max_length=MAX_TEXT)] = Field(
         description="paid, completed, cancelled or refunded"
     )
     order_id: Id
     line_id: Id
-    occurred_at: Annotated[StrictStr, Field(max_length=64)] = Field(
+    occurred_at: Annotated[StrictStr, Field(max_length=MAX_TEXT)] = Field(
         description="RFC 3339 with an offset"
     )
     merchant_id: Id | None = Field(None, description="required for paid")
     product_id: Id | None = Field(None, description="required for paid")
-    currency: Annotated[StrictStr, Field(max_length=64)] | None = Field(
+    currency: Annotated[StrictStr, Field(max_length=MAX_TEXT)] | None = Field(
         None, description="ISO 4217; required for paid"
     )
     quantity: StrictInt | None = Field(None, description="1..1,000,000; required for paid")
@@ -87,9 +93,9 @@ class EventBatchIn(BaseModel):
 def _decoded_type(kind: str, longest: int) -> Any:
     """The msgspec type that accepts what ``_type_error`` accepts."""
     text = Annotated[str, msgspec.Meta(max_length=longest)]
-    # msgspec would read an integer of any size, orjson reads one past 64
-    # bits as a float (refused by the slow path): a value outside int64 goes
-    # there, which decides (msgspec bounds stop at int64).
+    # orjson reads an integer past 64 bits as a float, which the slow path
+    # refuses; msgspec would read it whole. So an integer outside int64 (its
+    # bounds stop there) goes to the slow path, which decides.
     integer = Annotated[int, msgspec.Meta(ge=-(2**63), le=2**63 - 1)]
     return {ID: text | integer, TEXT: text, INT: integer}[kind]
 
@@ -98,7 +104,7 @@ def _decoder() -> msgspec.json.Decoder[Any]:
     fields: list[tuple[str, Any] | tuple[str, Any, None]] = []
     for name in FIELDS:  # in this order: the tuple read_values unpacks
         kind = KINDS[name]
-        decoded = _decoded_type(kind, MAX_LENGTHS.get(name) or (MAX_ID if kind == ID else 64))
+        decoded = _decoded_type(kind, LONGEST[name])
         fields.append((name, decoded) if name in REQUIRED else (name, decoded | None, None))
     record = msgspec.defstruct("EventRecord", fields, forbid_unknown_fields=True)
     events = Annotated[list[record], msgspec.Meta(min_length=1, max_length=MAX_EVENTS)]  # type: ignore[valid-type]
@@ -124,16 +130,15 @@ def event_values(raw: bytes) -> list[tuple[Any, ...]]:
     return [values_of(record) for record in events_of(parse_json(raw))]
 
 
-def _type_error(kind: str, value: Any, longest: int | None = None) -> str | None:
+def _type_error(kind: str, value: Any, longest: int) -> str | None:
     if value is None:
         return None
     cls = type(value)
     if cls is str:
         if "\x00" in value:
             return "must not contain NUL characters"
-        limit = longest or (MAX_ID if kind == ID else 64)
-        if len(value) > limit:
-            return f"must be at most {limit} characters"
+        if len(value) > longest:
+            return f"must be at most {longest} characters"
     if kind == INT:
         return None if cls is int else "must be an integer"
     if kind == TEXT:
@@ -173,7 +178,7 @@ def events_of(document: Any) -> list[dict[str, Any]]:
             if kind is None:
                 errors.append(field_error(f"events[{index}].{name}", "unknown field"))
                 continue
-            problem = _type_error(kind, value, MAX_LENGTHS.get(name))
+            problem = _type_error(kind, value, LONGEST[name])
             if problem is not None:
                 errors.append(field_error(f"events[{index}].{name}", problem))
         for name in REQUIRED:
