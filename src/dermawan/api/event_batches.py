@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from dermawan.api import engine_cache, write_lock
 from dermawan.api.group_commit import GroupCommit
-from dermawan.core import bulk
+from dermawan.core import bulk, checkpoints
 from dermawan.core.values import Invalid
 from dermawan.donations import hooks
 from dermawan.donations.engine import APPLIED, DUPLICATE, PARKED, REJECTED, BatchOutcome
@@ -140,6 +140,8 @@ _checked_at = 0.0
 def _check_connection() -> None:
     global _checked_at
     close_old_connections()  # closes it after errors or past its age
+    # SQLite: checkpoints of the write-ahead log leave the writer's turns (decision 0048).
+    checkpoints.offload(connection)
     now = time.monotonic()
     if now - _checked_at < HEALTH_CHECK_SECONDS and not connection.errors_occurred:
         connection.health_check_done = True  # type: ignore[attr-defined]  # Django internals

@@ -14,6 +14,7 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 from django.db import connection
 
@@ -21,13 +22,20 @@ _files: dict[str, int] = {}
 _guard = threading.Lock()
 
 
+def database_file(db: Any = connection) -> str | None:
+    """The SQLite database file of ``db`` (a Django connection); None for
+    PostgreSQL or a database in memory."""
+    name = str(db.settings_dict["NAME"])
+    if db.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
+        return None
+    return name
+
+
 def beside_database(suffix: str) -> str | None:
     """The lock file ``suffix`` beside this connection's SQLite database file;
     None for PostgreSQL or a database in memory."""
-    name = str(connection.settings_dict["NAME"])
-    if connection.vendor != "sqlite" or name.startswith("file:") or ":memory:" in name:
-        return None
-    return name + suffix
+    name = database_file()
+    return None if name is None else name + suffix
 
 
 def _descriptor(path: str) -> int:
