@@ -65,6 +65,20 @@ def test_the_writer_keeps_a_high_threshold_and_the_thread_copies_its_pages(tmp_p
     writer.close()
 
 
+def test_the_thread_slows_down_once_nothing_is_left_to_copy(tmp_path: Path) -> None:
+    path = tmp_path / "db.sqlite3"
+    writer = _writer(path)
+    thread = checkpoints.Checkpointer(str(path))  # not started: stepped by hand
+    own = sqlite3.connect(path, isolation_level=None)
+    _write_pages(writer, 20)
+    assert thread.checkpoint(own) == checkpoints.INTERVAL_SECONDS  # it copied pages
+    assert thread.checkpoint(own) == checkpoints.IDLE_SECONDS  # none since
+    _write_pages(writer, 20)
+    assert thread.checkpoint(own) == checkpoints.INTERVAL_SECONDS
+    own.close()
+    writer.close()
+
+
 def test_steady_writes_keep_the_log_under_the_writers_threshold(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -46,6 +46,7 @@ class Checkpointer(threading.Thread):
     def __init__(self, path: str) -> None:
         super().__init__(name=f"dermawan-checkpointer {os.path.basename(path)}", daemon=True)
         self.path = path
+        self._version = -1  # PRAGMA data_version: moves with every commit of another connection
         self._stop_asked = threading.Event()
 
     def stop(self) -> None:
@@ -65,14 +66,16 @@ class Checkpointer(threading.Thread):
             db.close()
 
     def checkpoint(self, db: sqlite3.Connection) -> float:
-        """One PASSIVE checkpoint; the pause before the next."""
+        """One PASSIVE checkpoint; the pause before the next: short while
+        commits keep adding pages (or another connection was checkpointing)."""
         try:
-            busy, pages, _ = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            (busy, _, _) = db.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+            (version,) = db.execute("PRAGMA data_version").fetchone()
         except sqlite3.Error as error:  # e.g. the file went away under a test
             logger.debug("checkpoint of %s failed: %s", self.path, error)
             return IDLE_SECONDS
-        # Busy: another connection is checkpointing. No pages: the log is empty.
-        return INTERVAL_SECONDS if busy or pages > 0 else IDLE_SECONDS
+        committed, self._version = version != self._version, version
+        return INTERVAL_SECONDS if busy or committed else IDLE_SECONDS
 
 
 def hand_over(driver: Any, path: str) -> Checkpointer:
