@@ -4,7 +4,8 @@ In WAL mode a commit appends the pages it changed to the log; a checkpoint
 copies them into the database file and syncs both files. By default the
 connection whose commit takes the log past 1,000 pages runs that checkpoint
 inside its commit: for the API's writer, with the write lock held, about
-6 ms every 1.4 batches of 1,000 events, a sixth of its turn.
+6 ms every 1.4 batches of 1,000 events (with their appends to the
+transparency log), a sixth of the writer's turns.
 
 ``offload`` hands that work to a daemon thread of the process, one per
 database file, which checkpoints every ``INTERVAL_SECONDS`` while the log
