@@ -34,7 +34,15 @@ from typing import Any
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_seconds, database_backends, dermawan, fresh_database, process_tree, simulate
+from common import (
+    cpu_seconds,
+    database_backends,
+    dermawan,
+    fresh_database,
+    machine_speed,
+    process_tree,
+    simulate,
+)
 
 HOST = "127.0.0.1"  # loopback only, always
 HOST_HEX = "0100007F"  # HOST as /proc/net/tcp writes it
@@ -339,14 +347,15 @@ def main() -> None:
             log = args.workdir / f"serve-{kind}.log"
             server = start_server(url, port, args.workers, args.threads, log)
             try:
-                print(f"{kind}:")
+                machine = machine_speed()
+                print(f"{kind} (machine: {machine}):")
                 # Warm every worker: first requests open connections, load the pledge book.
                 load(port, [request("/api/v1/health", b"", None)] * 200, 8, 10)
                 warm = [b'{"events":[' + line.replace(b'"event_id":"', b'"event_id":"warm-')
                         + b"]}" for line in singles[:50]]  # fmt: skip
                 load(port, [request("/api/v1/events", b, key) for b in warm], 8, 10)
                 processes = Processes(server.pid, url)
-                figures[kind], failures = {}, 0
+                figures[kind], failures = {"machine": machine}, 0
                 if bodies:  # each phase runs when it has requests to send
                     bare = load(port, [request("/api/v1/health", b, None) for b in bodies],
                                 args.concurrency_batched, args.seconds, processes)  # fmt: skip

@@ -46,6 +46,19 @@ def dermawan(database_url: str, *args: str) -> tuple[dict[str, Any], float, int]
     return json.loads(out), seconds, usage.ru_maxrss // 1024
 
 
+def machine_speed() -> str:
+    """How fast this machine runs Python now, to read a figure against: the
+    nanoseconds of one iteration of a plain loop (a list of ten million
+    zeros, as docs/performance.md times it), and the load average. On its
+    2-core machine the loop takes about 18 ns at a quiet hour and 27-35 ns
+    at a slow one; rates measured minutes apart move with it."""
+    started = time.perf_counter()
+    [0 for _ in range(10_000_000)]
+    elapsed = time.perf_counter() - started
+    load = os.getloadavg()[0]
+    return f"{elapsed * 100:.1f} ns per loop iteration, load average {load:.1f}"
+
+
 @contextmanager
 def fresh_database(kind: str, workdir: Path) -> Iterator[str]:
     """A new, migrated database: a SQLite file, or a PostgreSQL database."""

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from common import cpu_seconds, dermawan, fresh_database, simulate
+from common import cpu_seconds, dermawan, fresh_database, machine_speed, simulate
 
 _counts = {"statements": 0, "trips": 0}
 _trace: list[str] | None = None  # the statements of one batch, when asked
@@ -241,7 +241,7 @@ def main() -> None:
     data = simulate(total, args.seed, args.workdir / f"sim-{total}-{args.seed}")
     with fresh_database(args.database, args.workdir) as url:
         dermawan(url, "load-catalog", str(data / "catalog.json"))
-        print(f"load average {os.getloadavg()[0]:.1f}")
+        print(f"machine: {machine_speed()}")
         from dermawan.core import bulk
 
         if args.small_batch is not None:
