@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any
 
 import pytest
@@ -67,6 +68,21 @@ def test_a_committed_batch_waits_with_its_leaves_until_appended(
     done = _audit(capsys)
     assert done["ok"] is True and done["leaves_waiting"] == 0 and done["tree_size"] == 3
     assert appending.append_pending() == 0  # nothing twice
+
+
+def test_a_waiting_batch_counts_each_lines_effects_for_receipts(crashed_appender: None) -> None:
+    load_default_catalog()
+    ingest(paid("p-1", "o-1", "1"), completed("c-1", "o-1", "1"), paid("p-2", "o-2", "1"))
+    ingest(refunded("r-1", "o-2", "1", refund_minor=5_000), paid("p-3", "o-3", "1"))
+    line = {line.order_id: line.pk for line in OrderLine.objects.all()}
+    cursor = bulk.raw_cursor()
+    # What the batches' leaves say, read the long way.
+    everything = Counter(pk for pk, _ in recording.waiting_sources(cursor))
+    assert everything == {line["o-1"]: 2, line["o-2"]: 2, line["o-3"]: 1}
+    assert recording.waiting_counts(cursor, line.values()) == everything
+    assert recording.waiting_counts(cursor, [line["o-2"], 10**9]) == {line["o-2"]: 2}
+    assert appending.append_pending() == 5
+    assert recording.waiting_counts(cursor, line.values()) == Counter()
 
 
 def test_the_next_source_appends_what_a_crash_left_waiting(

@@ -105,12 +105,15 @@ class PendingLeaves(models.Model):
     leaves: each is appended once.
 
     ``data`` is JSON (recording.record_effects): the batch's lines, then its
-    effects in order.
+    effects in order. ``line_counts`` is JSON too, ``[[line pk, effects],
+    ...]``: what a receipt counts as waiting, a twentieth of ``data``'s bytes
+    (recording.waiting_counts).
     """
 
     id = models.BigAutoField(primary_key=True)
     leaf_count = models.IntegerField()
     data = models.BinaryField()
+    line_counts = models.BinaryField(default=b"[]")
 
     class Meta:
         verbose_name_plural = "pending leaves"

@@ -15,14 +15,13 @@ leaves, their salts and the latest head, then one per leaf for its proof.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
 from dermawan.core import bulk, snapshots
 from dermawan.transparency import heads, leaves, store
 from dermawan.transparency.documents import FORMAT, b64, head_document
-from dermawan.transparency.recording import stored_salts, waiting_sources
+from dermawan.transparency.recording import stored_salts, waiting_counts
 
 
 def line_logs(line_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
@@ -44,7 +43,7 @@ def _line_logs(cursor: Any, line_ids: Sequence[int]) -> dict[int, dict[str, Any]
         "order_line_id",
         sorted(wanted),
     )
-    waiting = Counter(line for line, _ in waiting_sources(cursor) if line in wanted)
+    waiting = waiting_counts(cursor, wanted)
     if not sources and not waiting:
         return {}
     data = dict(

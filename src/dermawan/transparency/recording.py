@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -128,6 +129,7 @@ def record_effects(cursor: Any, effects: Effects, applied: Applied) -> None:
     ``lines``, each line's fields once (pk, order, line, currency, project,
     charity, pledge, buyer), and ``effects`` in order (line pk, event row id,
     kind, time, amount, event id). The leaves are built when appended.
+    Beside it, each line's number of effects, for receipts (waiting_counts).
     """
     if not effects:
         return
@@ -148,10 +150,12 @@ def record_effects(cursor: Any, effects: Effects, applied: Applied) -> None:
         ],
         "effects": waiting,
     }  # fmt: skip
+    counts = list(Counter(effect[0] for effect in waiting).items())
     mark = bulk.marks()
     cursor.execute(
-        f"INSERT INTO transparency_pendingleaves (leaf_count, data) VALUES ({mark}, {mark})",
-        (len(waiting), orjson.dumps(data)),
+        "INSERT INTO transparency_pendingleaves (leaf_count, data, line_counts)"
+        f" VALUES ({mark}, {mark}, {mark})",
+        (len(waiting), orjson.dumps(data), orjson.dumps(counts)),
     )
 
 
@@ -321,6 +325,23 @@ def read_waiting(cursor: Any, limit: int | None = None) -> Waiting:
     return Waiting(
         [row[0] for row in batches], encoded, store.leaf_hashes(encoded), sources, new_salts
     )
+
+
+def waiting_counts(cursor: Any, line_ids: Iterable[int]) -> Counter[int]:
+    """How many effects of each of ``line_ids`` (order line pks) are waiting.
+
+    Reads each waiting batch's ``line_counts``, not its ``data``: under
+    load a receipt would otherwise fetch and parse every waiting batch's
+    leaves, about 100 KB per 1,000 events.
+    """
+    wanted = set(line_ids)
+    cursor.execute("SELECT line_counts FROM transparency_pendingleaves")
+    counts: Counter[int] = Counter()
+    for (encoded,) in cursor.fetchall():
+        for line, effects in orjson.loads(bytes(encoded)):
+            if line in wanted:
+                counts[line] += effects
+    return counts
 
 
 def waiting_sources(cursor: Any) -> list[tuple[int, int]]:
