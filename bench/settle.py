@@ -4,7 +4,7 @@ Fills a fresh SQLite and a fresh PostgreSQL database set-based, straight in
 SQL (default 10,000,000 donations in September 2026 from 1,000 merchants to
 100 charities; 1 % of them with a claw-back), with the ledger the engine would
 have written for them: a pledged and a confirmed transaction per donation,
-plus the reversed one of each claw-back, two postings each. Then times
+plus the reversed one of each claw-back, one transfer row each. Then times
 ``dermawan settle --period 2026-09`` and prints it beside a baseline measured
 in the same run on the same rows: a plain ``GROUP BY`` of the completed
 donations per merchant and currency. The ratio is settle's time over the
@@ -65,26 +65,17 @@ def statements(n: int, series: Callable[[int, int], str]) -> list[str]:
         f"3 * x - 1, {SEPTEMBER_US} + x * {step} + 3600000000, {DONATION} FROM {series(n, 1)}",
         # pledged 3x-2, confirmed 3x-1, the claw-back 3x (every 100th line)
         "INSERT INTO ledger_transaction (id, kind, currency, order_line_id, event_row_id, "
-        f"occurred_at_us) SELECT 3 * x - 2, 'pledged', 'IDR', x, NULL, {SEPTEMBER_US} + x * {step}"
-        f" FROM {series(n, 1)}",
+        "occurred_at_us, debit_account_id, credit_account_id, amount_minor) "
+        f"SELECT 3 * x - 2, 'pledged', 'IDR', x, NULL, {SEPTEMBER_US} + x * {step}, "
+        f"{M0} + x % 1000, {P0} + x % 200, {DONATION} FROM {series(n, 1)}",
         "INSERT INTO ledger_transaction (id, kind, currency, order_line_id, event_row_id, "
-        f"occurred_at_us) SELECT 3 * x - 1, 'confirmed', 'IDR', x, NULL, "
-        f"{SEPTEMBER_US} + x * {step} + 3600000000 FROM {series(n, 1)}",
+        "occurred_at_us, debit_account_id, credit_account_id, amount_minor) "
+        f"SELECT 3 * x - 1, 'confirmed', 'IDR', x, NULL, {SEPTEMBER_US} + x * {step} + 3600000000, "
+        f"{P0} + x % 200, {C0} + x % 100, {DONATION} FROM {series(n, 1)}",
         "INSERT INTO ledger_transaction (id, kind, currency, order_line_id, event_row_id, "
-        f"occurred_at_us) SELECT 3 * x, 'reversed', 'IDR', x, NULL, "
-        f"{SEPTEMBER_US} + x * {step} + 7200000000 FROM {series(n, 1)} WHERE x % 100 = 0",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x - 2, {M0} + x % 1000, {DONATION} FROM {series(n, 1)}",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x - 2, {P0} + x % 200, -{DONATION} FROM {series(n, 1)}",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x - 1, {P0} + x % 200, {DONATION} FROM {series(n, 1)}",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x - 1, {C0} + x % 100, -{DONATION} FROM {series(n, 1)}",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x, {C0} + x % 100, {CLAWED} FROM {series(n, 1)} WHERE x % 100 = 0",
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        f"SELECT 3 * x, {M0} + x % 1000, -{CLAWED} FROM {series(n, 1)} WHERE x % 100 = 0",
+        "occurred_at_us, debit_account_id, credit_account_id, amount_minor) "
+        f"SELECT 3 * x, 'reversed', 'IDR', x, NULL, {SEPTEMBER_US} + x * {step} + 7200000000, "
+        f"{C0} + x % 100, {M0} + x % 1000, {CLAWED} FROM {series(n, 1)} WHERE x % 100 = 0",
         # Stored balances, as the engine keeps them.
         "UPDATE ledger_account SET balance_minor = moves.total FROM (SELECT account_id, "
         "sum(amount_minor) AS total FROM ledger_posting GROUP BY account_id) AS moves "
@@ -108,7 +99,6 @@ def fill(kind: str, url: str, n: int) -> float:
 
         with psycopg.connect(url) as db:
             db.execute("SET synchronous_commit = off")
-            # The ledger's bookkeeping index on postings stays as migrations made it.
             for sql in statements(n, _postgres_series):
                 db.execute(sql)  # type: ignore[arg-type]
             for table in ("donations_orderline", "ledger_transaction", "ledger_account"):

@@ -120,9 +120,17 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+def _migrate(url: str, up_to: tuple[tuple[str, str], ...]) -> None:
+    for app_migration in up_to or ((),):
+        run_dermawan(url, "migrate", *app_migration)
+
+
 @contextmanager
-def fresh_database(tmp_path: Path, label: str) -> Iterator[str]:
-    """A new, migrated database of the suite's vendor; dropped afterwards."""
+def fresh_database(
+    tmp_path: Path, label: str, up_to: tuple[tuple[str, str], ...] = ()
+) -> Iterator[str]:
+    """A new, migrated database of the suite's vendor; dropped afterwards.
+    Migrated only as far as each (app, migration) of ``up_to``, when given."""
     if ON_POSTGRES:
         import psycopg
 
@@ -131,14 +139,14 @@ def fresh_database(tmp_path: Path, label: str) -> Iterator[str]:
             admin.execute(f'CREATE DATABASE "{name}"')
         url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
         try:
-            run_dermawan(url, "migrate")
+            _migrate(url, up_to)
             yield url
         finally:
             with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
                 admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     else:
         url = f"sqlite:///{tmp_path / f'{label}.sqlite3'}"
-        run_dermawan(url, "migrate")
+        _migrate(url, up_to)
         yield url
 
 

@@ -188,33 +188,29 @@ def test_check_ledger_counts_every_tampered_balance(
     assert document["balance_mismatches"] == Account.objects.count() >= 2
 
 
-def _append_transaction(postings: list[tuple[int, int]], currency: str = "IDR") -> None:
+def _append_transfer(debit_id: int, credit_id: int, amount: int, currency: str = "IDR") -> None:
     """Append a transaction by hand (INSERT is allowed), moving the stored
-    balances with it so that only the transaction itself is wrong."""
+    balances of the accounts that exist with it, so that only the transaction
+    itself is wrong."""
     from django.db.models import Max
 
-    from dermawan.ledger.models import Posting, Transaction
+    from dermawan.ledger.models import Transaction
 
     tid = (Transaction.objects.aggregate(m=Max("id"))["m"] or 0) + 1000
-    pid = (Posting.objects.aggregate(m=Max("id"))["m"] or 0) + 1000
     run_sql(
         "INSERT INTO ledger_transaction (id, kind, currency, order_line_id, event_row_id, "
-        "occurred_at_us) VALUES (%s, 'pledged', %s, NULL, NULL, 0)",
+        "occurred_at_us, debit_account_id, credit_account_id, amount_minor) "
+        "VALUES (%s, 'pledged', %s, NULL, NULL, 0, %s, %s, %s)",
         tid,
         currency,
+        debit_id,
+        credit_id,
+        amount,
     )
-    for n, (account_id, amount) in enumerate(postings):
-        run_sql(
-            "INSERT INTO ledger_posting (id, transaction_id, account_id, amount_minor) "
-            "VALUES (%s, %s, %s, %s)",
-            pid + n,
-            tid,
-            account_id,
-            amount,
-        )
+    for account_id, move in ((debit_id, amount), (credit_id, -amount)):
         run_sql(
             "UPDATE ledger_account SET balance_minor = balance_minor + %s WHERE id = %s",
-            amount,
+            move,
             account_id,
         )
 
@@ -222,10 +218,15 @@ def _append_transaction(postings: list[tuple[int, int]], currency: str = "IDR") 
 def test_check_ledger_finds_an_unbalanced_transaction(
     history: None, capsys: pytest.CaptureFixture[str]
 ) -> None:
+    """A credit to an account that does not exist: the debit stands alone."""
+    from django.db.models import Max
+
     from dermawan.ledger.models import Account
 
     account = Account.objects.filter(currency="IDR").order_by("id").first()
-    _append_transaction([(account.id, 5)])
+    assert account is not None
+    missing = Account.objects.aggregate(m=Max("id"))["m"] + 1000
+    _append_transfer(account.id, missing, 5)
     code, document = call_json("check_ledger", capsys=capsys)
     assert code == 1
     assert document["ok"] is False
@@ -242,7 +243,7 @@ def test_check_ledger_balances_per_currency(
     idr = Account.objects.filter(currency="IDR").order_by("id").first()
     usd = Account.objects.filter(currency="USD").order_by("id").first()
     assert idr is not None and usd is not None
-    _append_transaction([(idr.id, 5), (usd.id, -5)])
+    _append_transfer(idr.id, usd.id, 5)
     code, document = call_json("check_ledger", capsys=capsys)
     assert code == 1
     assert document["unbalanced"] == 1
@@ -269,7 +270,7 @@ def test_ledger_rows_cannot_be_updated_or_deleted(history: None, statement: str)
 
 
 def test_ledger_balances_may_be_updated_directly(history: None) -> None:
-    """Only transactions and postings are append-only; the check catches the rest."""
+    """Only transactions (and so their postings) are append-only; the check catches the rest."""
     run_sql("UPDATE ledger_account SET balance_minor = balance_minor")
 
 

@@ -176,18 +176,18 @@ def _line(order: str) -> int:
     return OrderLine.objects.get(order_id=order).pk  # type: ignore[no-any-return]
 
 
-def _claw_back_posting(order: str) -> int:
-    """The id of the posting that debited charity_payable with ``order``'s claw-back."""
-    from dermawan.ledger.models import Posting
+def _claw_back(order: str) -> int:
+    """The id of the transaction that debited charity_payable with ``order``'s claw-back."""
+    from dermawan.ledger.models import Transaction
 
-    return Posting.objects.get(
-        account__kind="charity_payable", transaction__order_line_id=_line(order),
-        transaction__kind="reversed",
-    ).pk  # fmt: skip
+    return Transaction.objects.get(
+        debit_account__kind="charity_payable", order_line_id=_line(order), kind="reversed"
+    ).pk  # type: ignore[no-any-return]
 
 
-def _last_posting() -> int:
-    return _tops().posting
+def _last_transaction() -> int:
+    """The last ledger transaction id handed out (on PostgreSQL, the end of its block)."""
+    return _tops().transaction
 
 
 def _last_line() -> int:
@@ -207,22 +207,22 @@ def test_a_run_keeps_the_ranges_it_settled_and_where_the_next_run_starts_reading
     donate("o-2", at="2026-09-28T10:00:00Z", complete_at="2026-10-01T10:00:00Z")  # October's
     donate("o-3", at="2026-09-03T10:00:00Z", complete_at="2026-09-05T10:00:00Z")
     refund("o-3", 10_000, at="2026-09-06T10:00:00Z")  # a claw-back of 500, in September
-    last = _last_posting()
+    last = _last_transaction()
     september = settle("2026-09").run
     assert september.lines == 3  # two confirmations and a claw-back
     assert (september.first_line_id, september.last_line_id) == (_line("o-1"), _line("o-3"))
-    assert september.first_posting_id == september.last_posting_id == _claw_back_posting("o-3")
+    assert september.first_transaction_id == september.last_transaction_id == _claw_back("o-3")
     # o-2 waits for October: the next run starts reading lines at it; no
-    # claw-back waits, so postings after the last one written.
+    # claw-back waits, so transactions after the last one written.
     assert september.line_horizon == _line("o-2")
     assert september.horizon == last + 1
     refund("o-1", 20_000, at="2026-10-02T10:00:00Z")  # claws back all of o-1, in October
     donate("o-4", at="2026-10-03T10:00:00Z", complete_at="2026-10-05T10:00:00Z")
-    last = _last_posting()
+    last = _last_transaction()
     october = settle("2026-10").run
     assert october.lines == 3
     assert (october.first_line_id, october.last_line_id) == (_line("o-2"), _line("o-4"))
-    assert october.first_posting_id == october.last_posting_id == _claw_back_posting("o-1")
+    assert october.first_transaction_id == october.last_transaction_id == _claw_back("o-1")
     # Nothing left over: the run after starts past every row written before this one.
     assert october.line_horizon == _last_line() + 1
     assert october.horizon == last + 1

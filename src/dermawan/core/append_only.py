@@ -7,16 +7,17 @@ ledger and of the transparency log.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.db import migrations
 
 
-def refuse_changes(prefix: str, noun: str, tables: tuple[str, ...]) -> migrations.RunPython:
-    """A migration operation adding the triggers on ``tables`` (and removing them back)."""
+def _triggers(prefix: str, noun: str, tables: tuple[str, ...]) -> tuple[Callable[..., None], ...]:
+    """(add, remove): migration functions adding the triggers on ``tables``, dropping them."""
     function = f"{prefix}_append_only"
 
-    def forwards(apps: Any, schema_editor: Any) -> None:
+    def add(apps: Any, schema_editor: Any) -> None:
         vendor = schema_editor.connection.vendor
         if vendor == "postgresql":
             # %% because the schema editor formats the statement.
@@ -40,7 +41,7 @@ def refuse_changes(prefix: str, noun: str, tables: tuple[str, ...]) -> migration
                     f"FOR EACH STATEMENT EXECUTE FUNCTION {function}()"
                 )
 
-    def backwards(apps: Any, schema_editor: Any) -> None:
+    def remove(apps: Any, schema_editor: Any) -> None:
         vendor = schema_editor.connection.vendor
         for table in tables:
             if vendor == "sqlite":
@@ -49,4 +50,17 @@ def refuse_changes(prefix: str, noun: str, tables: tuple[str, ...]) -> migration
             elif vendor == "postgresql":
                 schema_editor.execute(f"DROP TRIGGER IF EXISTS {table}_append_only ON {table}")
 
-    return migrations.RunPython(forwards, backwards)
+    return add, remove
+
+
+def refuse_changes(prefix: str, noun: str, tables: tuple[str, ...]) -> migrations.RunPython:
+    """A migration operation adding the triggers on ``tables`` (and removing them back)."""
+    add, remove = _triggers(prefix, noun, tables)
+    return migrations.RunPython(add, remove)
+
+
+def allow_changes(prefix: str, noun: str, tables: tuple[str, ...]) -> migrations.RunPython:
+    """The inverse of ``refuse_changes``: for a migration that must rewrite rows it
+    keeps, between the two (the same ``prefix`` and ``noun`` as when refused)."""
+    add, remove = _triggers(prefix, noun, tables)
+    return migrations.RunPython(remove, add)

@@ -1,11 +1,12 @@
 """Posting transactions: the batch's entries, written by set-based SQL.
 
-Every entry is a transfer between two accounts of one currency. SQL writes
-the transactions, two postings each (debit +amount, credit -amount, summing
-to zero), and moves the stored balances, all in the caller's database
+Every entry is a transfer between two accounts of one currency, and is
+stored as one transaction row (debit account, credit account, amount: the
+view ``ledger_posting`` shows its two postings, decision 0050). SQL writes
+the transactions and moves the stored balances, in the caller's database
 transaction. On PostgreSQL that is one statement over the entries as a
 relation (core.bulk.staged: in the statement for a small batch, a staging
-table filled by COPY for a large one); on SQLite a staging table and three
+table filled by COPY for a large one); on SQLite a staging table and two
 statements. Balances are updated in account-id order, one fixed lock order,
 so concurrent writers on PostgreSQL cannot deadlock.
 """
@@ -20,52 +21,42 @@ from dermawan.ledger.accounts import AccountBook, AccountKey
 STAGE = "ledger_entry_stage"  # SQLite's
 ENTRY_COLUMNS = (
     "id", "kind", "currency", "order_line_id", "event_row_id", "occurred_at_us",
-    "debit_id", "credit_id", "amount_minor",
+    "debit_account_id", "credit_account_id", "amount_minor",
 )  # fmt: skip
 ENTRY_TYPES = (
     "bigint", "varchar(20)", "varchar(3)", "bigint", "bigint", "bigint", "bigint", "bigint",
     "bigint",
 )  # fmt: skip
+_COLUMNS = ", ".join(ENTRY_COLUMNS)
 
 
-def _writes(entries: str) -> tuple[str, str, str]:
-    """The three writes of a batch's entries, read from ``entries`` (a table's name):
-    the transactions, their two postings each, and the balances they move."""
+def _writes(entries: str) -> tuple[str, str]:
+    """The two writes of a batch's entries, read from ``entries`` (a table's name):
+    the transactions, and the balances their debits and credits move."""
     transactions = (
-        "INSERT INTO ledger_transaction "
-        "(id, kind, currency, order_line_id, event_row_id, occurred_at_us) "
-        f"SELECT id, kind, currency, order_line_id, event_row_id, occurred_at_us FROM {entries} "
-        "ORDER BY id"
-    )
-    postings = (
-        "INSERT INTO ledger_posting (transaction_id, account_id, amount_minor) "
-        "SELECT transaction_id, account_id, amount_minor FROM ("
-        " SELECT id AS transaction_id, 0 AS leg, debit_id AS account_id, amount_minor"
-        f" FROM {entries}"
-        f" UNION ALL SELECT id, 1, credit_id, -amount_minor FROM {entries}"
-        ") legs ORDER BY transaction_id, leg"
+        f"INSERT INTO ledger_transaction ({_COLUMNS}) SELECT {_COLUMNS} FROM {entries} ORDER BY id"
     )
     balances = (
         "UPDATE ledger_account SET balance_minor = balance_minor + moves.amount_minor "
         "FROM ("
         " SELECT account_id, sum(amount_minor) AS amount_minor FROM ("
-        f"  SELECT debit_id AS account_id, amount_minor FROM {entries}"
-        f"  UNION ALL SELECT credit_id, -amount_minor FROM {entries}"
+        f"  SELECT debit_account_id AS account_id, amount_minor FROM {entries}"
+        f"  UNION ALL SELECT credit_account_id, -amount_minor FROM {entries}"
         " ) legs GROUP BY account_id ORDER BY account_id"
         ") moves "
         "WHERE ledger_account.id = moves.account_id AND moves.amount_minor <> 0"
     )
-    return transactions, postings, balances
+    return transactions, balances
 
 
-# PostgreSQL: the three writes as one statement over the entries (``{entries}``,
-# a FROM item). Data-modifying CTEs run in one snapshot and each row is written once.
-_TRANSACTIONS, _POSTINGS, _BALANCES = _writes("entry")
+# PostgreSQL: the writes as one statement over the entries (``{entries}``, a
+# FROM item). Data-modifying CTEs run in one snapshot and each row is written once.
+_TRANSACTIONS, _BALANCES = _writes("entry")
 POST_SQL = (
     "WITH entry AS MATERIALIZED (SELECT * FROM {entries}), "
-    f"written AS ({_TRANSACTIONS}), posted AS ({_POSTINGS}) {_BALANCES}"
+    f"written AS ({_TRANSACTIONS}) {_BALANCES}"
 )
-# SQLite runs no data-modifying CTE: the three, in turn, over a staging table.
+# SQLite runs no data-modifying CTE: the two, in turn, over a staging table.
 STAGED_SQL = _writes(STAGE)
 
 

@@ -1,13 +1,16 @@
 """A double-entry ledger: accounts per owner and currency, transactions of postings.
 
-Transactions and postings are append-only (database triggers refuse UPDATE
-and DELETE); a correction is a new transaction. Each account stores its
-balance, updated in the same database transaction as its postings, so reads
-never sum postings; ``check-ledger`` proves the two agree.
+Every transaction is a transfer: one debit and one credit of the same amount
+between two accounts of its currency (decision 0050). It is stored as one row,
+``debit_account``, ``credit_account`` and ``amount_minor``; its two postings
+(debit positive, credit negative, summing to zero) are the view
+``ledger_posting``, which auditors' tools and ``check-ledger`` read.
 
-Sign convention: a posting's amount is signed (debit positive, credit
-negative) and every transaction's postings sum to zero. Ledger transactions
-carry one currency each, so "balances per currency" is "balances".
+Transactions are append-only (database triggers refuse UPDATE and DELETE); a
+correction is a new transaction. Each account stores its balance, updated in
+the same database transaction as its postings, so reads never sum postings;
+``check-ledger`` proves the two agree. Ledger transactions carry one currency
+each, so "balances per currency" is "balances".
 """
 
 from __future__ import annotations
@@ -57,6 +60,24 @@ class Transaction(models.Model):
     order_line_id = models.BigIntegerField(null=True)
     event_row_id = models.BigIntegerField(null=True)
     occurred_at_us = models.BigIntegerField()
+    # The transfer. No index on the accounts: balances are stored, so the hot
+    # path never looks transactions up by account; every index costs each
+    # 11.11 insert.
+    debit_account = models.ForeignKey(
+        "Account",
+        on_delete=models.PROTECT,
+        related_name="debits",
+        db_constraint=False,
+        db_index=False,
+    )
+    credit_account = models.ForeignKey(
+        "Account",
+        on_delete=models.PROTECT,
+        related_name="credits",
+        db_constraint=False,
+        db_index=False,
+    )
+    amount_minor = models.BigIntegerField()
 
     class Meta:
         # A line's confirmation and reversals, for receipts' "paid out"
@@ -74,25 +95,21 @@ class Transaction(models.Model):
 
 
 class Posting(models.Model):
-    # Postings are appended in transaction order, so no index is needed to
-    # group them by transaction; every index here costs each 11.11 insert.
+    """A transaction's debit (``amount_minor`` > 0) or credit (< 0): a row of the
+    view ``ledger_posting`` over the transactions, read-only. Its id is twice
+    its transaction's, plus one for the credit."""
+
+    id = models.BigIntegerField(primary_key=True)
     transaction = models.ForeignKey(
-        Transaction,
-        on_delete=models.PROTECT,
-        related_name="postings",
-        db_constraint=False,
-        db_index=False,
+        Transaction, on_delete=models.DO_NOTHING, related_name="postings", db_constraint=False
     )
-    # No index on account: balances are stored, so the hot path never looks
-    # postings up by account; statements will add one when they need it.
     account = models.ForeignKey(
-        Account,
-        on_delete=models.PROTECT,
-        related_name="postings",
-        db_constraint=False,
-        db_index=False,
+        Account, on_delete=models.DO_NOTHING, related_name="postings", db_constraint=False
     )
     amount_minor = models.BigIntegerField()
+
+    class Meta:
+        managed = False  # a view (ledger 0006)
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.amount_minor:+d}"

@@ -9,10 +9,10 @@ settled by the first run, by period, with t <= watermark and d < period end.
 The two kinds are read from two places, by that one rule. A confirmation is
 stored on its order line (``confirmed_txn_id``, ``confirmed_at_us``,
 ``confirmed_minor``: the engine's confirmed transaction, its credit to
-``charity_payable``); a claw-back is a reversal's debit posting on
+``charity_payable``); a claw-back is a reversal transaction that debits
 ``charity_payable``, a few per hundred donations. No row per effect is
-stored: a run keeps the range of line ids and of posting ids its effects lie
-in, and the readers here select the same effects again (the run itself,
+stored: a run keeps the range of line ids and of transaction ids its effects
+lie in, and the readers here select the same effects again (the run itself,
 statements, paid-out leaves, receipts).
 """
 
@@ -25,8 +25,9 @@ from typing import Any
 from dermawan.core import bulk
 from dermawan.settlement.models import Run
 
-# A claw-back: a reversal after confirmation, which debits charity_payable.
-CLAW_BACK = "t.kind = 'reversed' AND p.amount_minor > 0"
+# A claw-back: a reversal after confirmation, which debits charity_payable
+# (``in_accounts``); ``t.amount_minor`` is what it takes back.
+CLAW_BACK = "t.kind = 'reversed'"
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,10 @@ def payable_accounts(
 
 
 def in_accounts(accounts: list[int]) -> tuple[str, list[Any]]:
-    """``p.account_id`` among ``accounts``: SQL and parameters."""
+    """``t.debit_account_id`` among ``accounts``: SQL and parameters."""
     if bulk.vendor() == "postgresql":
-        return "p.account_id = ANY(%s)", [accounts]
-    return f"p.account_id IN ({bulk.marks(len(accounts))})", list(accounts)
+        return "t.debit_account_id = ANY(%s)", [accounts]
+    return f"t.debit_account_id IN ({bulk.marks(len(accounts))})", list(accounts)
 
 
 def confirmations(run: Run) -> tuple[str, list[Any]]:
@@ -112,17 +113,16 @@ def confirmations(run: Run) -> tuple[str, list[Any]]:
 
 def claw_backs(run: Run, accounts: list[int]) -> tuple[str, list[Any]]:
     """FROM and WHERE of the claw-backs ``run`` settled on ``accounts`` (charity_payable):
-    the posting ``p``, its transaction ``t`` and its order line ``l``."""
+    the transaction ``t`` and its order line ``l``."""
     within, accounts_params = in_accounts(accounts)
     sql = (
-        "FROM ledger_posting p JOIN ledger_transaction t ON t.id = p.transaction_id "
-        "JOIN donations_orderline l ON l.id = t.order_line_id "
-        f"WHERE p.id >= {bulk.marks(1)} AND p.id <= {bulk.marks(1)} AND {within} "
+        "FROM ledger_transaction t JOIN donations_orderline l ON l.id = t.order_line_id "
+        f"WHERE t.id >= {bulk.marks(1)} AND t.id <= {bulk.marks(1)} AND {within} "
         f"AND {CLAW_BACK} AND {newly_held('t.id', 't.occurred_at_us')}"
     )
     params = [
-        run.first_posting_id,
-        run.last_posting_id,
+        run.first_transaction_id,
+        run.last_transaction_id,
         *accounts_params,
         *newly_held_params(run, previous(run)),
     ]
@@ -147,7 +147,7 @@ def settled_nets(
         charity_params = sorted(charities)
     clawed, params = claw_backs(run, accounts)
     cursor.execute(
-        f"SELECT l.id, l.charity_id, l.currency, sum(p.amount_minor) {clawed}{of_charities} "
+        f"SELECT l.id, l.charity_id, l.currency, sum(t.amount_minor) {clawed}{of_charities} "
         "GROUP BY l.id, l.charity_id, l.currency",
         [*params, *charity_params],
     )

@@ -18,9 +18,9 @@ class Run(models.Model):
     ``period_end_us``, less the previous run's rectangle (decision 0014).
     No row per settled effect is kept (decisions 0029, 0032): the order
     lines whose confirmation it settled lie between ``first_line_id`` and
-    ``last_line_id``, the postings of its claw-backs between
-    ``first_posting_id`` and ``last_posting_id``; the next run reads lines
-    from ``line_horizon`` on and postings from ``horizon`` on.
+    ``last_line_id``, the transactions of its claw-backs between
+    ``first_transaction_id`` and ``last_transaction_id``; the next run reads
+    lines from ``line_horizon`` on and transactions from ``horizon`` on.
     """
 
     DRAFT = "draft"
@@ -41,10 +41,10 @@ class Run(models.Model):
     exported_by = models.CharField(max_length=150, blank=True, default="")
     exported_at_us = models.BigIntegerField(null=True)
     lines = models.BigIntegerField(default=0)  # ledger effects it settled
-    # Posting ids: the range its claw-backs lie in (runs made before these
-    # columns: every posting), and where the next run starts reading.
-    first_posting_id = models.BigIntegerField(default=0)
-    last_posting_id = models.BigIntegerField(default=2**63 - 1)
+    # Ledger transaction ids: the range its claw-backs lie in (runs made before
+    # these columns: every one), and where the next run starts reading.
+    first_transaction_id = models.BigIntegerField(default=0)
+    last_transaction_id = models.BigIntegerField(default=2**63 - 1)
     horizon = models.BigIntegerField(default=0)
     # Order line ids, the same for its confirmations (decision 0032).
     first_line_id = models.BigIntegerField(default=0)

@@ -1,7 +1,7 @@
 """``dermawan settle``: one run per period, set-based, idempotent (decision 0014).
 
-A run settles the ledger's confirmations and claw-backs (the engine's postings
-on ``charity_payable``) that lie inside its rectangle: ledger transaction id
+A run settles the ledger's confirmations and claw-backs (the engine's
+transactions to and from ``charity_payable``) that lie inside its rectangle: ledger transaction id
 at most the run's watermark and occurred before the period's end, less the
 previous run's rectangle. Runs go in period order and both bounds only grow,
 so the rectangles nest: every effect is settled by exactly one run (the first
@@ -116,16 +116,16 @@ def _refuse_out_of_order(period: Period) -> None:
 
 @dataclass(frozen=True)
 class Tops:
-    """The last id of postings and of order lines when the watermark was read:
-    every row up to them is committed once ``_watermark`` returns."""
+    """The last id of ledger transactions and of order lines when the watermark
+    was read: every row up to them is committed once ``_watermark`` returns."""
 
-    posting: int
+    transaction: int
     line: int
 
 
 def _watermark() -> tuple[int, Tops]:
     """The last ledger transaction id, with no engine batch still writing below it,
-    and the last posting and order line ids then (``Tops``).
+    and the last transaction and order line ids handed out then (``Tops``).
 
     On PostgreSQL ids are reserved before commit (in blocks), so a batch in
     flight may hold ids below the largest committed one. Such a batch got
@@ -134,10 +134,11 @@ def _watermark() -> tuple[int, Tops]:
     this database in flight at that moment to end. Later batches reserve
     ids above it. Ingest never waits for settlement.
 
-    Posting and order line ids come from their sequences, by a batch that
-    already has its transaction id (lines a block at a time): the last id
-    each sequence had handed out, read before the transactions in flight,
-    bounds every row those transactions (or any committed before) wrote.
+    Ledger transaction and order line ids come from their sequences, a block
+    at a time, by a batch that already has its database transaction id: the
+    last id each sequence had handed out, read before the transactions in
+    flight, bounds every row those transactions (or any committed before)
+    wrote.
     """
     cursor = bulk.raw_cursor()
     with transaction.atomic():
@@ -172,23 +173,23 @@ def _watermark() -> tuple[int, Tops]:
 
 
 def read_tops(cursor: Any) -> Tops:
-    """The last posting and order line ids handed out so far."""
+    """The last ledger transaction and order line ids handed out so far."""
     if connection.vendor != "postgresql":
         cursor.execute(
-            "SELECT (SELECT coalesce(max(id), 0) FROM ledger_posting), "
+            "SELECT (SELECT coalesce(max(id), 0) FROM ledger_transaction), "
             "(SELECT coalesce(max(id), 0) FROM donations_orderline)"
         )
-        posting, line = cursor.fetchone()
-        return Tops(int(posting), int(line))
+        top, line = cursor.fetchone()
+        return Tops(int(top), int(line))
     # The end of the last block handed out (a block is increment_by ids).
     cursor.execute(
         "SELECT t.name, coalesce(s.last_value + s.increment_by - 1, 0) "
         "FROM unnest(%s::text[]) AS t(name) JOIN pg_sequences s "
         "ON s.schemaname || '.' || s.sequencename = pg_get_serial_sequence(t.name, 'id')",
-        (["ledger_posting", "donations_orderline"],),
+        (["ledger_transaction", "donations_orderline"],),
     )
     tops = {name: int(top) for name, top in cursor.fetchall()}
-    return Tops(tops.get("ledger_posting", 0), tops.get("donations_orderline", 0))
+    return Tops(tops.get("ledger_transaction", 0), tops.get("donations_orderline", 0))
 
 
 # (merchant_id, charity_id, currency) -> [confirmations, confirmed, clawed back]
@@ -262,8 +263,8 @@ def _group(cursor: Any, run: Run, previous: Run | None, tops: Tops) -> Groups:
         run.lines += int(count)
         lines += [int(low), int(high)]
     run.first_line_id, run.last_line_id = (min(lines), max(lines)) if lines else (1, 0)
-    run.horizon = tops.posting + 1
-    postings: list[int] = []
+    run.horizon = tops.transaction + 1
+    claw_backs: list[int] = []
     if payable:
         accounts, accounts_params = effects.in_accounts(sorted(payable))
         held = f"(t.id <= {mark} AND t.occurred_at_us < {mark})"
@@ -276,14 +277,13 @@ def _group(cursor: Any, run: Run, previous: Run | None, tops: Tops) -> Groups:
             cursor.execute("SET LOCAL enable_hashjoin = off")
             cursor.execute("SET LOCAL enable_mergejoin = off")
         cursor.execute(
-            f"SELECT l.merchant_id, p.account_id, {held}, "
-            "count(*), sum(p.amount_minor), min(p.id), max(p.id) "
-            "FROM ledger_posting p "
-            "JOIN ledger_transaction t ON t.id = p.transaction_id "
+            f"SELECT l.merchant_id, t.debit_account_id, {held}, "
+            "count(*), sum(t.amount_minor), min(t.id), max(t.id) "
+            "FROM ledger_transaction t "
             "JOIN donations_orderline l ON l.id = t.order_line_id "
-            f"WHERE p.id >= {mark} AND {accounts} AND {effects.CLAW_BACK} "
+            f"WHERE t.id >= {mark} AND {accounts} AND {effects.CLAW_BACK} "
             f"AND NOT (t.id <= {mark} AND t.occurred_at_us < {mark}) "
-            f"AND ({held} OR p.id <= {mark}) "
+            f"AND ({held} OR t.id <= {mark}) "
             "GROUP BY 1, 2, 3",
             [
                 *held_params,
@@ -291,7 +291,7 @@ def _group(cursor: Any, run: Run, previous: Run | None, tops: Tops) -> Groups:
                 *accounts_params,
                 *before[2:],
                 *held_params,
-                tops.posting,
+                tops.transaction,
             ],
         )
         for merchant_id, account_id, is_held, count, amount, low, high in cursor.fetchall():
@@ -302,16 +302,16 @@ def _group(cursor: Any, run: Run, previous: Run | None, tops: Tops) -> Groups:
             figures = groups.setdefault((merchant_id, charity_id, currency), [0, 0, 0])
             figures[2] += int(amount)
             run.lines += int(count)
-            postings += [int(low), int(high)]
+            claw_backs += [int(low), int(high)]
         if connection.vendor == "postgresql":
             cursor.execute("SET LOCAL enable_hashjoin = on")
             cursor.execute("SET LOCAL enable_mergejoin = on")
-    run.first_posting_id, run.last_posting_id = (
-        (min(postings), max(postings)) if postings else (1, 0)
+    run.first_transaction_id, run.last_transaction_id = (
+        (min(claw_backs), max(claw_backs)) if claw_backs else (1, 0)
     )
     run.save(
         update_fields=[
-            "lines", "horizon", "first_posting_id", "last_posting_id",
+            "lines", "horizon", "first_transaction_id", "last_transaction_id",
             "line_horizon", "first_line_id", "last_line_id",
         ]
     )  # fmt: skip

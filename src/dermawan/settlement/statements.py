@@ -193,12 +193,12 @@ def _detail_rows(statement: Statement) -> list[Row]:
         clawed, claw_params = effects.claw_backs(run, accounts)
         for kind, sql, sql_params in (
             (CONFIRMED, f"l.confirmed_minor {confirmed}", params),
-            (CLAWED_BACK, f"-p.amount_minor {clawed}", claw_params),
+            (CLAWED_BACK, f"-t.amount_minor {clawed}", claw_params),
         ):
             cursor.execute(
                 f"SELECT l.currency, l.order_id, l.line_id, l.{other}, {sql} "
                 f"AND l.{own} = {bulk.marks(1)} ORDER BY l.currency, l.order_id, l.line_id"
-                + (", p.id" if kind == CLAWED_BACK else ""),
+                + (", t.id" if kind == CLAWED_BACK else ""),
                 [*sql_params, statement.party_id],
             )
             for currency, order_id, line_id, counterparty, amount in cursor.fetchall():

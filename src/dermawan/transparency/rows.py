@@ -34,7 +34,7 @@ from dermawan.transparency.recording import (
 
 SOURCES = """
 SELECT s.id, s.order_line_id, s.event_row_id, n.data,
-       t.kind, t.occurred_at_us, p.amount_minor, e.event_id,
+       t.kind, t.occurred_at_us, t.amount_minor, e.event_id,
        l.id, l.order_id, l.line_id, l.currency, l.buyer_id, l.pledge_id, l.project_id,
        l.charity_id, l.donation_minor, l.reversed_minor, x.salt
 FROM transparency_leafsource s
@@ -42,7 +42,6 @@ JOIN transparency_entry n ON n.id = s.id
 LEFT JOIN donations_orderline l ON l.id = s.order_line_id
 LEFT JOIN donations_event e ON e.id = s.event_row_id
 LEFT JOIN ledger_transaction t ON t.event_row_id = s.event_row_id
-LEFT JOIN ledger_posting p ON p.transaction_id = t.id AND p.amount_minor > 0
 LEFT JOIN transparency_buyersalt x ON x.order_line_id = s.order_line_id
 ORDER BY s.id
 """

@@ -47,10 +47,13 @@ def balances_before(cursor: Any, instant_us: int) -> dict[int, int]:
     """Each account's balance from the transactions that occurred before ``instant_us``."""
     mark = bulk.marks()
     cursor.execute(
-        "SELECT p.account_id, sum(p.amount_minor) FROM ledger_posting p "
-        "JOIN ledger_transaction t ON t.id = p.transaction_id "
-        f"WHERE t.occurred_at_us < {mark} GROUP BY p.account_id",
-        (instant_us,),
+        "SELECT account_id, sum(amount_minor) FROM ("
+        " SELECT debit_account_id AS account_id, amount_minor FROM ledger_transaction"
+        f" WHERE occurred_at_us < {mark}"
+        " UNION ALL SELECT credit_account_id, -amount_minor FROM ledger_transaction"
+        f" WHERE occurred_at_us < {mark}"
+        ") legs GROUP BY account_id",
+        (instant_us, instant_us),
     )
     return {account_id: int(total) for account_id, total in cursor.fetchall() if total}
 
@@ -58,35 +61,24 @@ def balances_before(cursor: Any, instant_us: int) -> dict[int, int]:
 def transactions(cursor: Any, start_us: int, end_us: int) -> Iterator[LedgerTransaction]:
     """The transactions that occurred in [start, end), with their postings, one at a time."""
     if connection.vendor == "postgresql":
-        # Concurrent writers interleave posting ids, so order by transaction
-        # (an on-disk sort for a big period, not memory).
-        order, mark = "p.transaction_id, p.id", "%s"
+        mark = "%s"
         rows = connection.connection.cursor(name="ledger_export")
         rows.itersize = FETCH
     else:
-        # One writer at a time appends a transaction's postings together, so
-        # posting id order is transaction order: a rowid scan, no sort (and
-        # SQLite sorts in memory here: temp_store=MEMORY).
-        order, mark = "p.id", "?"
-        rows = cursor
+        mark, rows = "?", cursor
+    # A transaction is one row, its transfer (decision 0050); id order is a
+    # rowid scan on SQLite and an on-disk sort at worst on PostgreSQL.
     rows.execute(
-        "SELECT t.id, t.kind, t.currency, t.order_line_id, t.occurred_at_us, "
-        "p.account_id, p.amount_minor FROM ledger_posting p "
-        "JOIN ledger_transaction t ON t.id = p.transaction_id "
-        f"WHERE t.occurred_at_us >= {mark} AND t.occurred_at_us < {mark} ORDER BY {order}",
+        "SELECT id, kind, currency, order_line_id, occurred_at_us, "
+        "debit_account_id, credit_account_id, amount_minor FROM ledger_transaction "
+        f"WHERE occurred_at_us >= {mark} AND occurred_at_us < {mark} ORDER BY id",
         (start_us, end_us),
     )
-    current: LedgerTransaction | None = None
     try:
         while batch := rows.fetchmany(FETCH):
-            for tid, kind, currency, line_id, at_us, account_id, amount in batch:
-                if current is None or current.id != tid:
-                    if current is not None:
-                        yield current
-                    current = LedgerTransaction(tid, kind, currency, line_id, at_us, [])
-                current.postings.append((account_id, amount))
+            for tid, kind, currency, line_id, at_us, debit, credit, amount in batch:
+                postings = [(debit, amount), (credit, -amount)]
+                yield LedgerTransaction(tid, kind, currency, line_id, at_us, postings)
     finally:
         if rows is not cursor:
             rows.close()
-    if current is not None:
-        yield current
