@@ -163,9 +163,25 @@ def probe(
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_backend_pid()")
             backend = [int(cursor.fetchone()[0])]
+
+    def wal_position() -> str | None:
+        # The write-ahead log's bytes: a figure the machine's noise leaves alone.
+        if connection.vendor != "postgresql":
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn()::text")
+            return str(cursor.fetchone()[0])
+
+    def wal_kb_since(start: str | None) -> float | None:
+        if start is None:
+            return None
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), %s::pg_lsn)", [start])
+            return float(cursor.fetchone()[0]) / 1024 / rounds
+
     for size in sizes:
         times, statements, trips, cpu, appends, append_cpu = [], [], [], [], [], []
-        backend_started = cpu_seconds(backend)
+        backend_started, wal_started = cpu_seconds(backend), wal_position()
         for round_ in range(rounds):
             _trace = [] if trace and round_ == rounds - 1 else None
             batch = events[position : position + size]
@@ -190,6 +206,7 @@ def probe(
             append_cpu.append((time.process_time() - cpu_started) * 1000)
         # The clock ticks in 10 ms, so the database's CPU is a mean over the rounds.
         backend_ms = (cpu_seconds(backend) - backend_started) * 1000 / rounds
+        wal_kb = wal_kb_since(wal_started)
         for statement in _trace or ():
             print(f"    {statement}")
         _trace = None
@@ -204,6 +221,7 @@ def probe(
             "database_cpu_ms": round(backend_ms, 2),
             "log_append_median_ms": round(statistics.median(appends), 2),
             "log_append_cpu_ms": round(statistics.median(append_cpu), 2),
+            "wal_kb": None if wal_kb is None else round(wal_kb, 1),
         }
         print(
             f"  {connection.vendor:10s} {size:3d} events/batch: "
@@ -214,6 +232,7 @@ def probe(
             f"the database's {backend_ms:5.2f} ms (mean); "
             f"then the log's append {statistics.median(appends):5.2f} ms, "
             f"CPU {statistics.median(append_cpu):5.2f} ms"
+            + ("" if wal_kb is None else f"; {wal_kb:,.0f} KB of WAL, batch and append (mean)")
         )
     if profiler is not None:
         pstats.Stats(profiler).sort_stats(profile_by).print_stats(40)
