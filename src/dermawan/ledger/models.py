@@ -87,7 +87,15 @@ class Transaction(models.Model):
                 fields=["order_line_id"],
                 condition=models.Q(kind__in=["confirmed", "reversed"]),
                 name="ledger_effects_by_line",
-            )
+            ),
+            # Settlement's claw-backs: the reversals that debit a charity's
+            # payable, a few per hundred donations, found without reading the
+            # month's transactions (settlement.effects.claw_backs).
+            models.Index(
+                fields=["debit_account", "id"],
+                condition=models.Q(kind="reversed"),
+                name="ledger_reversals_by_debit",
+            ),
         ]
 
     def __str__(self) -> str:

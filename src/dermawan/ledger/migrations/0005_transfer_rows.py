@@ -1,7 +1,8 @@
 """Each transaction holds its transfer: debit account, credit account, amount (decision 0050).
 
 The columns are filled from the two postings of each transaction written
-before; 0006 then replaces the posting table by a view of them. The triggers
+before; 0006 then replaces the posting table by a view of them. Reversals
+are indexed by the account they debit, for settlement's claw-backs. The triggers
 of ledger_transaction are lifted for the fill only (on SQLite, making the
 columns NOT NULL rebuilds the table, which would drop them anyway).
 """
@@ -93,6 +94,14 @@ class Migration(migrations.Migration):
             model_name="transaction",
             name="amount_minor",
             field=models.BigIntegerField(),
+        ),
+        migrations.AddIndex(
+            model_name="transaction",
+            index=models.Index(
+                condition=models.Q(kind="reversed"),
+                fields=["debit_account", "id"],
+                name="ledger_reversals_by_debit",
+            ),
         ),
         refuse_changes("ledger", "ledger", ("ledger_transaction",)),
     ]
