@@ -533,7 +533,10 @@ def in_json(values: Sequence[Any]) -> tuple[str, str]:
 class Read:
     """One set-based read: ``select`` (a query ending in WHERE) for rows whose
     ``columns`` are among ``values`` (one column: values; two: pairs, and the
-    first two selected values must be the pair itself). Run by ``read_all``."""
+    first two selected values must be the pair itself). Run by ``read_all``.
+
+    Pairs are of text columns (an order's id and a line's): PostgreSQL
+    compares them as text, so a pair of numbers would need casts here."""
 
     select: str
     columns: tuple[str, ...]
