@@ -1,12 +1,13 @@
 """``dermawan settle``: one run per period, set-based, idempotent (decision 0014).
 
 A run settles the ledger's confirmations and claw-backs (the engine's
-transactions to and from ``charity_payable``) that lie inside its rectangle: ledger transaction id
-at most the run's watermark and occurred before the period's end, less the
-previous run's rectangle. Runs go in period order and both bounds only grow,
-so the rectangles nest: every effect is settled by exactly one run (the first
-whose rectangle holds it), a late confirmation dated in a settled month lands
-in the next run, and settling a period again changes nothing.
+transactions to and from ``charity_payable``) that lie inside its rectangle:
+ledger transaction id at most the run's watermark and occurred before the
+period's end, less the previous run's rectangle. Runs go in period order and
+both bounds only grow, so the rectangles nest: every effect is settled by
+exactly one run (the first whose rectangle holds it), a late confirmation
+dated in a settled month lands in the next run, and settling a period again
+changes nothing.
 
 The heavy work is two grouped statements over the rectangle (per merchant,
 charity and currency): the confirmations, from the order lines that carry
