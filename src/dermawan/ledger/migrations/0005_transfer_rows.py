@@ -50,46 +50,39 @@ def fill_transfers(apps, schema_editor):  # type: ignore[no-untyped-def]
         cursor.execute(FILL)
 
 
+def _legs(operation, **null):  # type: ignore[no-untyped-def]
+    """``operation`` (AddField or AlterField) on the debit and the credit account."""
+    return [
+        operation(
+            model_name="transaction",
+            name=name,
+            field=models.ForeignKey(
+                db_constraint=False,
+                db_index=False,
+                on_delete=models.deletion.PROTECT,
+                related_name=related_name,
+                to="ledger.account",
+                **null,
+            ),
+        )
+        for name, related_name in (("debit_account", "debits"), ("credit_account", "credits"))
+    ]
+
+
 class Migration(migrations.Migration):
     dependencies = [("ledger", "0004_effects_by_line")]
 
     operations = [
         allow_changes("ledger", "ledger", ("ledger_transaction",)),
-        *(
-            migrations.AddField(
-                model_name="transaction",
-                name=name,
-                field=models.ForeignKey(
-                    db_constraint=False,
-                    db_index=False,
-                    null=True,
-                    on_delete=models.deletion.PROTECT,
-                    related_name=related_name,
-                    to="ledger.account",
-                ),
-            )
-            for name, related_name in (("debit_account", "debits"), ("credit_account", "credits"))
-        ),
+        # Nullable while they are filled, then NOT NULL.
+        *_legs(migrations.AddField, null=True),
         migrations.AddField(
             model_name="transaction",
             name="amount_minor",
             field=models.BigIntegerField(null=True),
         ),
         migrations.RunPython(fill_transfers, migrations.RunPython.noop),
-        *(
-            migrations.AlterField(
-                model_name="transaction",
-                name=name,
-                field=models.ForeignKey(
-                    db_constraint=False,
-                    db_index=False,
-                    on_delete=models.deletion.PROTECT,
-                    related_name=related_name,
-                    to="ledger.account",
-                ),
-            )
-            for name, related_name in (("debit_account", "debits"), ("credit_account", "credits"))
-        ),
+        *_legs(migrations.AlterField),
         migrations.AlterField(
             model_name="transaction",
             name="amount_minor",
