@@ -6,6 +6,7 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -124,11 +125,20 @@ def _django_connection(name: str, engine: str = "sqlite3") -> Any:
     return handler["default"]
 
 
+def _in_a_thread(work: Callable[[], None]) -> None:
+    """``work`` in a thread of its own, as the server's request threads run it.
+    Not on the main thread: a browser test's Playwright (sync API) may have
+    left an event loop marked running there, and Django then refuses to
+    connect (SynchronousOnlyOperation)."""
+    with ThreadPoolExecutor(1) as thread:
+        thread.submit(work).result()
+
+
 def test_offload_hands_over_each_new_sqlite_file_connection_once(
     tmp_path: Path, django_db_blocker: Any
 ) -> None:
     with django_db_blocker.unblock():  # a connection of the test's own, to a file of its own
-        _offload_hands_over(_django_connection(str(tmp_path / "db.sqlite3")))
+        _in_a_thread(lambda: _offload_hands_over(_django_connection(str(tmp_path / "db.sqlite3"))))
 
 
 def _offload_hands_over(connection: Any) -> None:
@@ -147,7 +157,7 @@ def _offload_hands_over(connection: Any) -> None:
 
 def test_offload_leaves_other_databases_alone(tmp_path: Path, django_db_blocker: Any) -> None:
     with django_db_blocker.unblock():
-        _offload_leaves_alone(tmp_path)
+        _in_a_thread(lambda: _offload_leaves_alone(tmp_path))
 
 
 def _offload_leaves_alone(tmp_path: Path) -> None:
