@@ -40,6 +40,7 @@ from common import (
     dermawan,
     fresh_database,
     machine_speed,
+    machine_ticks,
     process_tree,
     simulate,
 )
@@ -61,6 +62,9 @@ class Run:
     # This client's ports, and how many of its connections each server process holds.
     ports: list[int] = field(default_factory=list)
     per_worker: list[int] = field(default_factory=list)
+    # The share of the machine's cores that sat idle during the run: with
+    # some idle, what bounds the rate is a chain of waits, not the CPU.
+    idle: float | None = None
 
     def cpu_ms_per_request(self) -> dict[str, float]:
         return {name: seconds * 1000 / max(1, self.requests) for name, seconds in self.cpu.items()}
@@ -168,6 +172,7 @@ def load(
     """Send ``requests`` over ``concurrency`` keep-alive connections, for at most ``seconds``."""
     run = Run()
     before = processes.snapshot() if processes else None
+    ticks = machine_ticks()
 
     async def main() -> None:
         index: asyncio.Queue[int] = asyncio.Queue()
@@ -186,6 +191,8 @@ def load(
         run.seconds = time.perf_counter() - started
 
     asyncio.run(main())
+    (idle, total), (idle_before, total_before) = machine_ticks(), ticks
+    run.idle = (idle - idle_before) / max(1, total - total_before)
     if processes and before:
         run.cpu = Processes.used(before, processes.snapshot())
     return run
@@ -285,7 +292,8 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
         print(
             "           CPU ms per request: "
             + ", ".join(f"{name} {ms:.3f}" for name, ms in cpu.items())
-            + f" (bare: {', '.join(f'{name} {ms:.3f}' for name, ms in bare_cpu.items())})"
+            + f" (bare: {', '.join(f'{name} {ms:.3f}' for name, ms in bare_cpu.items())});"
+            f" cores idle {api.idle:.0%}"
         )
     if api.per_worker:
         print(f"           connections per server worker: {' / '.join(map(str, api.per_worker))}")
@@ -301,6 +309,7 @@ def describe(name: str, api: Run, bare: Run, unit: str, scale: int = 1) -> dict[
         "cpu_ms_per_request": {name: round(ms, 3) for name, ms in cpu.items()},
         "bare_cpu_ms_per_request": {name: round(ms, 3) for name, ms in bare_cpu.items()},
         "connections_per_worker": api.per_worker,
+        "cores_idle": None if api.idle is None else round(api.idle, 3),
     }
 
 

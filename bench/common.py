@@ -123,6 +123,13 @@ def cpu_seconds(pids: list[int]) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def machine_ticks() -> tuple[int, int]:
+    """(idle, total) CPU ticks of every core since boot (/proc/stat): two
+    readings give the share of the machine that sat idle between them."""
+    fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    return fields[3] + fields[4], sum(fields[:8])  # idle + iowait; user..steal
+
+
 def database_backends(url: str) -> list[int]:
     """PostgreSQL: the server processes serving ``url``'s database now (none for SQLite)."""
     if not url.startswith("postgresql"):
