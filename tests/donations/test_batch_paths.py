@@ -300,6 +300,35 @@ def test_a_read_probes_the_index_of_a_table_of_thousands_of_rows() -> None:
         assert "ANY" not in plan, plan
 
 
+def test_a_large_set_of_pairs_probes_the_pair_index_with_both_values() -> None:
+    """A large set of pairs (core.bulk.Read) travels as two columns, and each
+    pair probes the (first, second) index whole: the rows of exactly those
+    pairs, whatever characters they hold, and none for a pair not stored."""
+    if connection.vendor != "postgresql":
+        pytest.skip("plans are PostgreSQL's")
+    odd = [('o"1', "l\\1"), ("ö", "💚"), ("o\t2", "l,2")]
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE TEMP TABLE probe ON COMMIT DROP AS"
+            " SELECT 'o' || n / 4 AS order_id, 'l' || n % 4 AS line_id"
+            " FROM generate_series(1, 20000) n"
+        )
+        cursor.executemany("INSERT INTO probe VALUES (%s, %s)", odd)
+        cursor.execute("CREATE UNIQUE INDEX probe_pair ON probe (order_id, line_id)")
+        cursor.execute("ANALYZE probe")
+        stored = [(f"o{n // 4}", f"l{n % 4}") for n in range(1, 20000, 7)] + odd
+        wanted = [*stored, ("o1", "l9"), ("missing", "l1")]
+        assert not bulk.is_small(len(wanted))
+        read = bulk.Read("SELECT order_id, line_id FROM probe WHERE", ("order_id", "line_id"), wanted)
+        query, params = read.postgresql()
+        cursor.execute("SET LOCAL enable_seqscan = off")  # as in an engine batch's pipeline
+        cursor.execute(f"EXPLAIN {query}", params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert "probe_pair" in plan and "line_id = k.b" in plan, plan
+        cursor.execute(query, params)
+        assert sorted(cursor.fetchall()) == sorted(stored)
+
+
 def _runs() -> int:
     with connection.cursor() as cursor:
         cursor.execute("SELECT count(*) FROM donations_ingestrun WHERE source = 'commit-test'")

@@ -551,8 +551,21 @@ class Read:
             among, values = in_json(self.values)
             return f"{self.select} {self.columns[0]} {among}", (values,)
         first, second = self.columns
-        # The first column's values find the rows by index (in_json); the
-        # pairs then keep the right ones.
+        if not is_small(len(self.values)):
+            # A large set: the pairs as two columns, each pair probing the
+            # (first, second) index whole. Matching the first column, then
+            # keeping the pairs, took the server 11.9 ms for the lines of
+            # 4,000 events against 9.5 ms (2.9 against 2.7 for 1,000).
+            firsts, seconds = zip(*self.values, strict=True)
+            return (
+                f"{self.select} ({first}, {second}) IN (SELECT k.a, k.b FROM ROWS FROM"
+                " (json_array_elements_text(%s::json), json_array_elements_text(%s::json))"
+                " AS k(a, b))",
+                (json_array(firsts), json_array(seconds)),
+            )
+        # A small one: the first column's values as an array find the rows by
+        # index (in_json; as a set, the planner's guess of 100 rows would hash
+        # a whole table); the pairs then keep the right ones.
         among, firsts = in_json(sorted({pair[0] for pair in self.values}))
         return (
             f"{self.select} {first} {among} AND ({first}, {second}) IN "
