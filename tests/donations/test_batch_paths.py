@@ -319,8 +319,10 @@ def test_a_large_set_of_pairs_probes_the_pair_index_with_both_values() -> None:
         stored = [(f"o{n // 4}", f"l{n % 4}") for n in range(1, 20000, 7)] + odd
         wanted = [*stored, ("o1", "l9"), ("missing", "l1")]
         assert not bulk.is_small(len(wanted))
-        read = bulk.Read("SELECT order_id, line_id FROM probe WHERE", ("order_id", "line_id"), wanted)
-        query, params = read.postgresql()
+        pairs = ("order_id", "line_id")
+        query, params = bulk.Read(
+            "SELECT order_id, line_id FROM probe WHERE", pairs, wanted
+        ).postgresql()
         cursor.execute("SET LOCAL enable_seqscan = off")  # as in an engine batch's pipeline
         cursor.execute(f"EXPLAIN {query}", params)
         plan = "\n".join(row[0] for row in cursor.fetchall())
