@@ -14,6 +14,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
+from dermawan.api import event_batches
 from tests.api.live import prepare, serving
 from tests.conftest import run_dermawan
 from tests.donations.builders import PROJECT, catalog, completed, paid, percent_pledge
@@ -52,22 +53,49 @@ def test_racing_requests_apply_every_event_once(scratch_database_url: str, tmp_p
         assert {o["outcome"] for o in again["outcomes"]} == {"duplicate"}
         runs = {a["run_id"] for a in answers}
     assert len(runs) < REQUESTS  # some requests shared a transaction
-    totals = json.loads(run_dermawan(scratch_database_url, "totals", "--json").stdout)
+    assert_each_line_paid_and_completed_once(scratch_database_url, LINES)
+
+
+def test_racing_large_requests_apply_every_event_once(
+    scratch_database_url: str, tmp_path: Path
+) -> None:
+    """Requests of BESIDE_FROM events: on PostgreSQL each group runs beside
+    the other process's, its busy orders left for a second transaction."""
+    keys = prepare(scratch_database_url, tmp_path, catalog(percent_pledge("pl-wide")))
+    size, chunks = event_batches.BESIDE_FROM, 4
+    requests = []
+    for chunk in range(chunks):
+        orders = range(chunk * size, (chunk + 1) * size)
+        requests.append([paid(f"p-{n}", f"o-{n}") for n in orders])
+        requests.append([completed(f"c-{n}", f"o-{n}") for n in orders])
+    with (
+        serving(scratch_database_url, workers=2) as base,
+        ThreadPoolExecutor(max_workers=len(requests)) as pool,
+    ):
+        answers = list(pool.map(lambda events: post(base, keys["marketplace"], events), requests))
+    for events, answer in zip(requests, answers, strict=True):
+        assert [o["event_id"] for o in answer["outcomes"]] == [e["event_id"] for e in events]
+        assert {o["outcome"] for o in answer["outcomes"]} <= {"applied", "parked"}
+    assert_each_line_paid_and_completed_once(scratch_database_url, chunks * size)
+
+
+def assert_each_line_paid_and_completed_once(database_url: str, lines: int) -> None:
+    totals = json.loads(run_dermawan(database_url, "totals", "--json").stdout)
     [row] = [r for r in totals["projects"] if r["project_id"] == PROJECT]
     # 5 % of 20,000 per line, every line completed: all confirmed, none pending.
     assert (row["donations"], row["confirmed_minor"], row["pending_minor"]) == (
-        LINES, LINES * 1_000, 0,
+        lines, lines * 1_000, 0,
     )  # fmt: skip
-    ledger = json.loads(run_dermawan(scratch_database_url, "check-ledger", "--json").stdout)
+    ledger = json.loads(run_dermawan(database_url, "check-ledger", "--json").stdout)
     assert ledger["ok"] is True
     # Both processes appended to the transparency log, one tree. A leaf per
     # effect (pledged and confirmed, per line): in the tree, or waiting for it
     # if the server stopped before its next append.
-    audit = json.loads(run_dermawan(scratch_database_url, "audit", "--json").stdout)
+    audit = json.loads(run_dermawan(database_url, "audit", "--json").stdout)
     assert audit["ok"] is True, audit
-    assert audit["tree_size"] + audit["leaves_waiting"] == 2 * LINES, audit
-    signed = json.loads(run_dermawan(scratch_database_url, "log-sign", "--json").stdout)
+    assert audit["tree_size"] + audit["leaves_waiting"] == 2 * lines, audit
+    signed = json.loads(run_dermawan(database_url, "log-sign", "--json").stdout)
     assert signed["appended"] == audit["leaves_waiting"]
-    audit = json.loads(run_dermawan(scratch_database_url, "audit", "--json").stdout)
+    audit = json.loads(run_dermawan(database_url, "audit", "--json").stdout)
     assert audit["ok"] is True, audit
-    assert (audit["tree_size"], audit["leaves_waiting"]) == (2 * LINES, 0), audit
+    assert (audit["tree_size"], audit["leaves_waiting"]) == (2 * lines, 0), audit

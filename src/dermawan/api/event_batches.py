@@ -23,7 +23,7 @@ import orjson
 from django.db import close_old_connections, connection
 from django.utils import timezone
 
-from dermawan.api import engine_cache, write_lock
+from dermawan.api import engine_cache, free_orders, write_lock
 from dermawan.api.group_commit import GroupCommit
 from dermawan.core import bulk, checkpoints
 from dermawan.core.values import Invalid
@@ -36,6 +36,10 @@ from dermawan.webhooks import outbox
 SOURCE = "api"
 _COUNTS = IngestRun._meta.get_field("counts")
 MAX_GROUP_EVENTS = 5_000
+# A group of this many events or more runs beside the other server process's
+# on PostgreSQL (free_orders.py); a smaller one holds the write lock, so
+# requests keep joining the next group while it runs.
+BESIDE_FROM = 1_000
 
 
 @dataclass
@@ -65,16 +69,28 @@ def _opening() -> write_lock.Opening:
 
 
 @contextmanager
-def _transaction() -> Iterator[tuple[int, int]]:
-    """The group commit's gate: the write lock's transaction, and its run
+def _transaction(alone: bool = True) -> Iterator[tuple[int, int]]:
+    """A group's transaction (``alone``: under the write lock), and its run
     row's id and the catalog's version."""
-    with write_lock.exclusive(_opening()) as (run_id, version, wanted):
+    opening = write_lock.exclusive if alone else write_lock.beside
+    with opening(_opening()) as (run_id, version, wanted):
         if wanted is None:  # SQLite: the outbox reads them itself
             yield int(run_id), int(version or 0)
             return
         types = wanted if isinstance(wanted, list) else orjson.loads(wanted)
         with outbox.types_wanted(frozenset(types)):
             yield int(run_id), int(version or 0)
+
+
+@contextmanager
+def _gate(queued: int) -> Iterator[tuple[int, int] | None]:
+    """The group commit's gate: the write lock's transaction; for a large
+    group on PostgreSQL, nothing (it opens its own, free_orders.py)."""
+    if queued >= BESIDE_FROM and connection.vendor == "postgresql":
+        yield None
+        return
+    with _transaction() as opened:
+        yield opened
 
 
 def _close_run(run_id: int, counts: dict[str, int]) -> None:
@@ -88,10 +104,34 @@ def _close_run(run_id: int, counts: dict[str, int]) -> None:
         cursor.execute(sql, params)
 
 
-def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int]) -> list[Share]:
-    """Runs inside ``_transaction()`` (the group commit's gate), which ``opened``."""
-    run_id, catalog_version = opened
+def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int] | None) -> list[Share]:
+    """Runs inside ``_gate()``, which ``opened`` (None: a large group, beside)."""
+    if opened is None:
+        return _apply_beside(batches)
     events = [event for batch in batches for event in batch]
+    return _shares(batches, opened[0], _run(events, opened, len(batches)))
+
+
+def _apply_beside(batches: list[list[OrderEvent]]) -> list[Share]:
+    """A large group on PostgreSQL: the events of the orders free now, then
+    the rest, each in a transaction beside other groups (free_orders.py)."""
+    events = [event for batch in batches for event in batch]
+    request_of = [index for index, batch in enumerate(batches) for _ in batch]
+    with _transaction(alone=False) as opened:
+        now, later = free_orders.split(bulk.raw_cursor(), events)
+        parts = [(now, _run([events[p] for p in now], opened, len({request_of[p] for p in now})))]
+    if later:
+        with _transaction(alone=False) as opened_later:
+            requests = len({request_of[p] for p in later})
+            parts.append((later, _run([events[p] for p in later], opened_later, requests)))
+    # The answer names the group's first run; the second's counts are its own.
+    return _shares(batches, opened[0], free_orders.merge(len(events), parts))
+
+
+def _run(events: list[OrderEvent], opened: tuple[int, int], requests: int) -> BatchOutcome:
+    """The engine over ``events`` in the transaction ``opened``, its run
+    closed and the transaction committed."""
+    run_id, catalog_version = opened
     # A small group's run bookkeeping rides the engine's pipeline (core.bulk).
     with bulk.pipelined(len(events)):
         outcome = (
@@ -101,7 +141,7 @@ def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int]) -> li
             run_id,
             {
                 "read": len(events),
-                "requests": len(batches),
+                "requests": requests,
                 "applied": outcome.applied,
                 "duplicates": outcome.duplicates,
                 "rejected": len(outcome.rejected),
@@ -110,6 +150,11 @@ def _apply_group(batches: list[list[OrderEvent]], opened: tuple[int, int]) -> li
             },
         )
         bulk.commit_with_pipeline()  # the group's last statement: one wait fewer
+    return outcome
+
+
+def _shares(batches: list[list[OrderEvent]], run_id: int, outcome: BatchOutcome) -> list[Share]:
+    """Each request's part of a group's outcome."""
     earlier = [
         {"event_id": r.event_id, "reason": r.reason, "message": r.message}
         for r in outcome.rejected
@@ -155,14 +200,14 @@ LINGER_SECONDS = 0.003
 # The writer thread appends what its groups left for the transparency log at
 # most this often while busy, and at once when idle.
 LOG_APPEND_SECONDS = 0.2
-_groups: GroupCommit[list[OrderEvent], Share, tuple[int, int]] = GroupCommit(
+_groups: GroupCommit[list[OrderEvent], Share, tuple[int, int] | None] = GroupCommit(
     _apply_group,
     size=len,
     limit=MAX_GROUP_EVENTS,
     linger=LINGER_SECONDS,
     # The writer thread's connection outlives requests.
     before_group=_check_connection,
-    gate=_transaction,
+    gate=_gate,
     # Once requests are answered: the transparency log's append, of several
     # groups at a time under load (decision 0041).
     # Another process appending now takes these groups' leaves, or the next

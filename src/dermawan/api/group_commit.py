@@ -38,6 +38,10 @@ WRITER_ENV = "DERMAWAN_API_WRITER"
 LINGER_STEP_SECONDS = 0.0005
 
 
+def _no_gate(queued: int) -> AbstractContextManager[None]:
+    return nullcontext()
+
+
 class _Waiter(Generic[T, R]):
     __slots__ = ("done", "error", "item", "lead", "result")
 
@@ -58,7 +62,7 @@ class GroupCommit(Generic[T, R, G]):
         limit: int,
         linger: float = 0.0,
         before_group: Callable[[], object] = lambda: None,
-        gate: Callable[[], AbstractContextManager[G]] = nullcontext,  # type: ignore[assignment]
+        gate: Callable[[int], AbstractContextManager[G]] = _no_gate,  # type: ignore[assignment]
         after_groups: Callable[[], bool] = lambda: True,
         after_groups_every: float = 0.0,
     ) -> None:
@@ -184,7 +188,10 @@ class GroupCommit(Generic[T, R, G]):
                 self._before_group()
             # The group is taken once through the gate (e.g. a lock shared with
             # other processes), so requests keep joining while it is waited for.
-            with self._gate() as opened:
+            # The gate is told the size queued now: it may choose by it.
+            with self._lock:
+                queued = sum(self._size(w.item) for w in self._queue)
+            with self._gate(queued) as opened:
                 group = self._take()
                 results = self._apply([w.item for w in group], opened)
             for waiter, result in zip(group, results, strict=True):

@@ -14,7 +14,8 @@ already runs one batch at a time; across the server's processes:
   polls with sleeps of up to 100 ms; the kernel's lock queue wakes the next
   process the moment the lock is free.
 
-Other engine writers (``dermawan ingest``, stream workers) do not take it.
+Other engine writers (``dermawan ingest``, stream workers) do not take it,
+nor do large API groups on PostgreSQL (``beside``, free_orders.py).
 """
 
 from __future__ import annotations
@@ -55,6 +56,15 @@ def exclusive(opening: Opening) -> Iterator[tuple[Any, ...]]:
             yield _run(opening, f"(SELECT pg_advisory_xact_lock({ADVISORY_KEY})) AS locked")
         return
     with _queued(), transaction.atomic():
+        yield _run(opening, "(SELECT 1) AS locked")
+
+
+@contextmanager
+def beside(opening: Opening) -> Iterator[tuple[Any, ...]]:
+    """PostgreSQL: a transaction that runs beside other API engine writers
+    (free_orders: order locks and the engine's shared rows lock keep them
+    apart); yields ``opening``'s row."""
+    with transaction.atomic():
         yield _run(opening, "(SELECT 1) AS locked")
 
 

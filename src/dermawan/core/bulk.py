@@ -795,7 +795,7 @@ def lock_keys(cursor: Any, namespace: int, keys: Iterable[str]) -> None:
     """
     if connection.vendor != "postgresql":
         return
-    buckets = sorted({zlib.crc32(key.encode()) % LOCK_BUCKETS for key in keys})
+    buckets = sorted({lock_bucket(key) for key in keys})
     if buckets:
         # The elements come in the array's order, so the locks are taken in it.
         cursor.execute(
@@ -803,3 +803,30 @@ def lock_keys(cursor: Any, namespace: int, keys: Iterable[str]) -> None:
             " FROM jsonb_array_elements_text(%s::jsonb) AS bucket",
             (namespace, json_array(buckets)),
         )
+
+
+def lock_shared(cursor: Any, key: int) -> None:
+    """Until commit, one writer at a time past this point (PostgreSQL: a
+    transaction advisory lock; SQLite admits one writer anyway)."""
+    if connection.vendor == "postgresql":
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def lock_bucket(key: str) -> int:
+    """The advisory lock bucket of a key (``lock_keys``)."""
+    return zlib.crc32(key.encode()) % LOCK_BUCKETS
+
+
+def try_lock_keys(cursor: Any, namespace: int, keys: Iterable[str]) -> set[int]:
+    """``lock_keys`` without waiting (PostgreSQL): the buckets locked now,
+    until commit. A bucket another transaction holds is left out; since
+    nothing waits, the order they are tried in cannot deadlock."""
+    buckets = sorted({lock_bucket(key) for key in keys})
+    if not buckets:
+        return set()
+    cursor.execute(
+        "SELECT bucket::int FROM jsonb_array_elements_text(%s::jsonb) AS bucket"
+        " WHERE pg_try_advisory_xact_lock(%s, bucket::int)",
+        (json_array(buckets), namespace),
+    )
+    return {row[0] for row in cursor.fetchall()}

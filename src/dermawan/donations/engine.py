@@ -53,6 +53,9 @@ CHANGED_COLUMNS = (
 )  # fmt: skip
 # Advisory-lock namespace of the engine's order locks (core.bulk.lock_keys).
 ORDER_LOCKS = 0x4757  # "GW": Goods for Good
+# pg_advisory_xact_lock key of the rows every batch writes ("shared" in
+# ASCII): concurrent batches write them in turn, so two cannot deadlock there.
+SHARED_ROWS_LOCK = 0x736861726564
 # The tables whose ids a batch reserves in bulk (core.bulk.allocate_many).
 ID_TABLES = ("donations_orderline", "donations_event", "ledger_transaction")
 
@@ -371,6 +374,9 @@ class _Batch:
                 for e in self.parked_now.values()
             ],
         )  # fmt: skip
+        # From here on every batch writes the same rows (balances, rollups,
+        # the log's waiting leaves, the outbox): one batch at a time.
+        bulk.lock_shared(cursor, SHARED_ROWS_LOCK)
         post(cursor, self.engine.accounts, self.entries(event_ids), ids["ledger_transaction"])
         self.write_rollups()
         hooks.run_after_write(
