@@ -187,6 +187,39 @@ def test_writes_held_in_a_pipeline_go_out_as_one_statement_before_the_next(
             assert check.fetchone() == (22, 3, 3)
 
 
+def test_the_shared_rows_lock_ends_the_held_writes_statement(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite admits one writer: there is no lock to take")
+    import psycopg
+
+    from tests.conftest import DATABASE_URL
+
+    key = 0x7465737473  # not the engine's: nothing else takes it
+    with transaction.atomic():
+        with connection.cursor() as setup:
+            setup.execute("CREATE TEMP TABLE held_a (v int) ON COMMIT DROP")
+        sent = _counting_statements(monkeypatch)
+        with bulk.pipelined(1):
+            cursor = bulk.raw_cursor()
+            bulk.execute_later(cursor, "held_a", "INSERT INTO held_a VALUES (%s)", (1,))
+            bulk.lock_shared(cursor, key)
+            # one statement: the held write as its WITH clause, the lock last
+            assert len(sent) == 1
+            assert sent[0].startswith("WITH w0 AS (INSERT INTO held_a")
+            assert sent[0].endswith("SELECT pg_advisory_xact_lock(%s)")
+            # a write after it is a statement of its own, not a WITH clause of the lock's
+            bulk.execute_later(cursor, "held_a", "UPDATE held_a SET v = v + %s", (1,))
+        with connection.cursor() as check:
+            check.execute("SELECT v FROM held_a")
+            assert check.fetchall() == [(2,)]
+        other_database = DATABASE_URL.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
+        with psycopg.connect(other_database) as other:
+            [(free,)] = other.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchall()
+            assert free is False  # held by this transaction until it ends
+
+
 def test_writes_held_when_a_pipeline_fails_are_dropped(monkeypatch: pytest.MonkeyPatch) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("writes are held back in PostgreSQL's pipeline only")

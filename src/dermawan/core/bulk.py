@@ -807,9 +807,21 @@ def lock_keys(cursor: Any, namespace: int, keys: Iterable[str]) -> None:
 
 def lock_shared(cursor: Any, key: int) -> None:
     """Until commit, one writer at a time past this point (PostgreSQL: a
-    transaction advisory lock; SQLite admits one writer anyway)."""
-    if connection.vendor == "postgresql":
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", (key,))
+    transaction advisory lock; SQLite admits one writer anyway).
+
+    In a pipeline it ends the statement of the writes held so far
+    (``execute_later``), which run as its WITH clauses: no statement more.
+    """
+    if connection.vendor != "postgresql":
+        return
+    sql, params = "SELECT pg_advisory_xact_lock(%s)", (key,)
+    driver = getattr(cursor, "connection", None)
+    held = None if driver is None else _later.get(driver)
+    if held is None:
+        cursor.execute(sql, params)
+        return
+    held.append(_Held(sql, params, "", False))
+    _flush_later(driver)  # sent now: a later write must not make it a WITH clause
 
 
 def lock_bucket(key: str) -> int:
