@@ -3,7 +3,8 @@
 Each event's values are read by the spec's reader (``read_values``); the valid ones go
 to the engine in one call, inside the same transaction as their
 ``IngestRun`` (source ``api``). Concurrent requests of one server process
-share that transaction and run (group_commit.py). The answer gives every
+share that transaction and run (group_commit.py); on PostgreSQL a large
+group may take two, the orders free now first (free_orders.py). The answer gives every
 event's outcome in request order: applied, duplicate, parked, or rejected
 with the spec's reason; plus events parked by earlier batches that were
 rejected in this transaction now that their ``paid`` came. Sending the same
