@@ -810,7 +810,8 @@ def lock_shared(cursor: Any, key: int) -> None:
     transaction advisory lock; SQLite admits one writer anyway).
 
     In a pipeline it ends the statement of the writes held so far
-    (``execute_later``), which run as its WITH clauses: no statement more.
+    (``execute_later``), which run as its WITH clauses: it costs no
+    statement of its own.
     """
     if connection.vendor != "postgresql":
         return
