@@ -211,9 +211,17 @@ def test_the_shared_rows_lock_ends_the_held_writes_statement(
             assert sent[0].endswith("SELECT pg_advisory_xact_lock(%s)")
             # a write after it is a statement of its own, not a WITH clause of the lock's
             bulk.execute_later(cursor, "held_a", "UPDATE held_a SET v = v + %s", (1,))
+            # a held write with WITH clauses of its own cannot be one: it goes first
+            bulk.execute_later(
+                cursor, "held_a", "WITH x AS (SELECT %s AS d) UPDATE held_a SET v = v + x.d FROM x",
+                (10,),
+            )  # fmt: skip
+            sent.clear()
+            bulk.lock_shared(cursor, key)
+            assert [q.split(" ", 1)[0] for q in sent] == ["WITH", "SELECT"]
         with connection.cursor() as check:
             check.execute("SELECT v FROM held_a")
-            assert check.fetchall() == [(2,)]
+            assert check.fetchall() == [(12,)]
         other_database = DATABASE_URL.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
         with psycopg.connect(other_database) as other:
             [(free,)] = other.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchall()

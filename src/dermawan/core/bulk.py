@@ -821,6 +821,9 @@ def lock_shared(cursor: Any, key: int) -> None:
     if held is None:
         cursor.execute(sql, params)
         return
+    if held and held[-1].sql.startswith("WITH "):  # its clauses cannot nest in a WITH clause
+        _flush_later(driver)
+        held = _later[driver]
     held.append(_Held(sql, params, "", False))
     _flush_later(driver)  # sent now: a later write must not make it a WITH clause
 
