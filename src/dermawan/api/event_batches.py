@@ -120,7 +120,9 @@ def _apply_beside(batches: list[list[OrderEvent]]) -> list[Share]:
     request_of = [index for index, batch in enumerate(batches) for _ in batch]
     with _transaction(alone=False) as opened:
         now, later = free_orders.split(bulk.raw_cursor(), events)
-        parts = [(now, _run([events[p] for p in now], opened, len({request_of[p] for p in now})))]
+        requests = len({request_of[p] for p in now})
+        # split() locked these orders: the engine need not lock them again.
+        parts = [(now, _run([events[p] for p in now], opened, requests, orders_locked=True))]
     if later:
         with _transaction(alone=False) as opened_later:
             requests = len({request_of[p] for p in later})
@@ -129,14 +131,18 @@ def _apply_beside(batches: list[list[OrderEvent]]) -> list[Share]:
     return _shares(batches, opened[0], free_orders.merge(len(events), parts))
 
 
-def _run(events: list[OrderEvent], opened: tuple[int, int], requests: int) -> BatchOutcome:
+def _run(
+    events: list[OrderEvent], opened: tuple[int, int], requests: int, *, orders_locked: bool = False
+) -> BatchOutcome:
     """The engine over ``events`` in the transaction ``opened``, its run
     closed and the transaction committed."""
     run_id, catalog_version = opened
     # A small group's run bookkeeping rides the engine's pipeline (core.bulk).
     with bulk.pipelined(len(events)):
         outcome = (
-            engine_cache.engine(run_id, catalog_version).apply(events) if events else BatchOutcome()
+            engine_cache.engine(run_id, catalog_version).apply(events, orders_locked=orders_locked)
+            if events
+            else BatchOutcome()
         )
         _close_run(
             run_id,

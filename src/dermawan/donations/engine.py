@@ -119,20 +119,23 @@ class Engine:
         self.pledges = PledgeBook.load()
         self.accounts = AccountBook()
 
-    def apply(self, events: list[OrderEvent]) -> BatchOutcome:
+    def apply(self, events: list[OrderEvent], *, orders_locked: bool = False) -> BatchOutcome:
+        """``orders_locked``: the caller's transaction holds the events' order
+        locks already (api/free_orders.py), so the batch does not take them again."""
         try:
             # A small batch on PostgreSQL waits only for the reads (core.bulk).
             with transaction.atomic(savepoint=self.savepoint), bulk.pipelined(len(events)):
-                return _Batch(self, events).run()
+                return _Batch(self, events, orders_locked).run()
         except BaseException:
             self.accounts.forget()  # accounts it created were rolled back
             raise
 
 
 class _Batch:
-    def __init__(self, engine: Engine, events: list[OrderEvent]) -> None:
+    def __init__(self, engine: Engine, events: list[OrderEvent], orders_locked: bool) -> None:
         self.engine = engine
         self.events = events
+        self.orders_locked = orders_locked
         self.cursor = bulk.raw_cursor()
         self.outcome = BatchOutcome()
         # event_id -> fingerprint, of every event applied or parked (stored or in this batch)
@@ -153,7 +156,8 @@ class _Batch:
         # Two writers (API, stream workers, ingests) must not decide about the
         # same line at once: each would park what the other is paying. Lock
         # the batch's orders before reading them; a line is in one order.
-        bulk.lock_keys(self.cursor, ORDER_LOCKS, {e.order_id for e in self.events})
+        if not self.orders_locked:
+            bulk.lock_keys(self.cursor, ORDER_LOCKS, {e.order_id for e in self.events})
         ids = list({e.event_id for e in self.events})
         keys = list({e.line_key for e in self.events})
         known = bulk.Read(
