@@ -120,6 +120,20 @@ def redis_url() -> str:
     return REDIS_URL
 
 
+def database_url(name: str) -> str:
+    """DATABASE_URL's server, database ``name``."""
+    return DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+
+
+def other_session() -> Any:
+    """PostgreSQL: a second session on the test database, as another writer
+    (another server process, a worker) would open."""
+    import psycopg
+    from django.db import connection
+
+    return psycopg.connect(database_url(connection.settings_dict["NAME"]))
+
+
 def _migrate(url: str, up_to: tuple[tuple[str, str], ...]) -> None:
     for app_migration in up_to or ((),):
         run_dermawan(url, "migrate", *app_migration)
@@ -137,7 +151,7 @@ def fresh_database(
         name = f"dermawan_{label}_{uuid.uuid4().hex[:12]}"
         with psycopg.connect(DATABASE_URL, autocommit=True) as admin:
             admin.execute(f'CREATE DATABASE "{name}"')
-        url = DATABASE_URL.rsplit("/", 1)[0] + "/" + name
+        url = database_url(name)
         try:
             _migrate(url, up_to)
             yield url

@@ -24,34 +24,28 @@ from dermawan.donations.engine import ORDER_LOCKS, BatchOutcome, Rejection
 from dermawan.donations.events import OrderEvent, read_event
 from tests.api.live import prepare, serving
 from tests.api.test_live_concurrency import post
-from tests.conftest import DATABASE_URL, ON_POSTGRES, run_dermawan
-from tests.donations.builders import catalog, completed, paid, percent_pledge
+from tests.conftest import ON_POSTGRES, other_session, run_dermawan
+from tests.donations.builders import (
+    catalog,
+    completed,
+    order_in_another_bucket,
+    paid,
+    percent_pledge,
+)
 
 on_postgres = pytest.mark.skipif(
     not ON_POSTGRES, reason="SQLite admits one writer at a time: API groups never run beside"
 )
 
 
-def other_connection() -> psycopg.Connection[Any]:
-    """A second session on the test database, as another server process."""
-    return psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"])
-
-
 def order_events(*records: dict[str, Any]) -> list[OrderEvent]:
     return [read_event(record, line) for line, record in enumerate(records, 1)]
-
-
-def free_order_besides(busy: str) -> str:
-    """An order whose lock bucket is not ``busy``'s."""
-    return next(
-        f"o-{n}" for n in range(2, 100) if bulk.lock_bucket(f"o-{n}") != bulk.lock_bucket(busy)
-    )
 
 
 @on_postgres
 @pytest.mark.django_db
 def test_split_leaves_the_orders_another_transaction_holds_for_later() -> None:
-    free = free_order_besides("o-1")
+    free = order_in_another_bucket("o-1")
     events = order_events(
         paid("p-busy", "o-1"),
         paid("p-free", free),
@@ -62,7 +56,7 @@ def test_split_leaves_the_orders_another_transaction_holds_for_later() -> None:
         paid("twice", "o-1", "2"),
         paid("twice", free, "2"),
     )
-    with other_connection() as other:
+    with other_session() as other:
         other.execute(
             "SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCKS, bulk.lock_bucket("o-1"))
         )
@@ -150,7 +144,7 @@ def test_a_large_request_applies_free_orders_while_a_held_one_waits(
 @pytest.mark.django_db
 def test_only_a_small_group_takes_the_write_lock() -> None:
     def lock_free() -> bool:
-        with other_connection() as other:
+        with other_session() as other:
             [(free,)] = other.execute(
                 "SELECT pg_try_advisory_xact_lock(%s)", (write_lock.ADVISORY_KEY,)
             ).fetchall()

@@ -411,3 +411,11 @@ def read_rejects(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+def order_in_another_bucket(busy: str) -> str:
+    """An order id whose order lock bucket (PostgreSQL) is not ``busy``'s:
+    a writer holding ``busy`` does not hold it."""
+    from dermawan.core.bulk import lock_bucket
+
+    return next(f"o-{n}" for n in range(2, 100) if lock_bucket(f"o-{n}") != lock_bucket(busy))

@@ -192,9 +192,7 @@ def test_the_shared_rows_lock_ends_the_held_writes_statement(
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite admits one writer: there is no lock to take")
-    import psycopg
-
-    from tests.conftest import DATABASE_URL
+    from tests.conftest import other_session
 
     key = 0x7465737473  # not the engine's: nothing else takes it
     with transaction.atomic():
@@ -222,8 +220,7 @@ def test_the_shared_rows_lock_ends_the_held_writes_statement(
         with connection.cursor() as check:
             check.execute("SELECT v FROM held_a")
             assert check.fetchall() == [(12,)]
-        other_database = DATABASE_URL.rsplit("/", 1)[0] + "/" + connection.settings_dict["NAME"]
-        with psycopg.connect(other_database) as other:
+        with other_session() as other:
             [(free,)] = other.execute("SELECT pg_try_advisory_xact_lock(%s)", (key,)).fetchall()
             assert free is False  # held by this transaction until it ends
 

@@ -7,17 +7,22 @@ nothing ever applies it. SQLite admits one writer at a time by itself.
 
 from __future__ import annotations
 
-import zlib
-
 import psycopg
 import pytest
 from django.db import connection
 
-from dermawan.core.bulk import LOCK_BUCKETS
+from dermawan.core.bulk import lock_bucket
 from dermawan.donations.engine import ORDER_LOCKS
 from dermawan.donations.models import ParkedEvent
-from tests.conftest import DATABASE_URL, ON_POSTGRES
-from tests.donations.builders import completed, ingest, load_default_catalog, paid, total
+from tests.conftest import ON_POSTGRES, other_session
+from tests.donations.builders import (
+    completed,
+    ingest,
+    load_default_catalog,
+    order_in_another_bucket,
+    paid,
+    total,
+)
 
 pytestmark = [
     pytest.mark.django_db,
@@ -31,10 +36,8 @@ def test_a_batch_waits_while_another_writer_holds_its_order() -> None:
     load_default_catalog()
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '300ms'")
-    bucket = zlib.crc32(b"o-1") % LOCK_BUCKETS
-    test_database = connection.settings_dict["NAME"]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/" + test_database) as other:
-        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCKS, bucket))
+    with other_session() as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCKS, lock_bucket("o-1")))
         with pytest.raises(psycopg.errors.LockNotAvailable):
             ingest(paid("p1", "o-1"))
         other.rollback()  # the other writer is done: its lock goes
@@ -48,11 +51,7 @@ def test_other_orders_do_not_wait() -> None:
     load_default_catalog()
     with connection.cursor() as cursor:
         cursor.execute("SET lock_timeout = '300ms'")
-    busy = zlib.crc32(b"o-1") % LOCK_BUCKETS
-    order = next(
-        f"o-{n}" for n in range(2, 100) if zlib.crc32(f"o-{n}".encode()) % LOCK_BUCKETS != busy
-    )
-    test_database = connection.settings_dict["NAME"]
-    with psycopg.connect(DATABASE_URL.rsplit("/", 1)[0] + "/" + test_database) as other:
-        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCKS, busy))
+    order = order_in_another_bucket("o-1")
+    with other_session() as other:
+        other.execute("SELECT pg_advisory_xact_lock(%s, %s)", (ORDER_LOCKS, lock_bucket("o-1")))
         assert ingest(paid("p2", order)).counts["applied"] == 1

@@ -112,8 +112,7 @@ def execute_later(
     The server runs a statement's WITH clauses in an order of its own, so a
     statement carries at most one such write: they keep their order.
     """
-    driver = getattr(cursor, "connection", None)
-    held = None if driver is None else _later.get(driver)
+    driver, held = _held_writes(cursor)
     if held is None:  # not inside ``pipelined``: nothing would send it later
         cursor.execute(sql, params)
         return
@@ -121,6 +120,12 @@ def execute_later(
         _flush_later(driver)
         held = _later[driver]
     held.append(_Held(sql, tuple(params), table, shared))
+
+
+def _held_writes(cursor: Any) -> tuple[Any, list[_Held] | None]:
+    """The cursor's driver connection and its held writes (None outside ``pipelined``)."""
+    driver = getattr(cursor, "connection", None)
+    return driver, None if driver is None else _later.get(driver)
 
 
 def _flush_later(driver: Any) -> None:
@@ -816,8 +821,7 @@ def lock_shared(cursor: Any, key: int) -> None:
     if connection.vendor != "postgresql":
         return
     sql, params = "SELECT pg_advisory_xact_lock(%s)", (key,)
-    driver = getattr(cursor, "connection", None)
-    held = None if driver is None else _later.get(driver)
+    driver, held = _held_writes(cursor)
     if held is None:
         cursor.execute(sql, params)
         return
