@@ -8,11 +8,12 @@ transaction, then runs the same work once it has committed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from contextlib import AbstractContextManager
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from dermawan.donations.events import OrderEvent
 from dermawan.donations.rules import Effect, Line
@@ -59,3 +60,69 @@ def run_after_commit(gate: Gate = transaction.atomic, *, wait: bool = True) -> b
     for work in _after_commit:
         done = work(gate, wait) and done
     return done
+
+
+@contextmanager
+def after_commits() -> Iterator[Callable[[], object]]:
+    """For a source that commits batch after batch (``dermawan ingest``):
+    yields ``committed``, to call after each commit.
+
+    On PostgreSQL, outside any transaction, the work runs on a thread of its
+    own with its own connection, so the source's next batch runs while the
+    last one's work (the log's append, decision 0041) is done: the engine
+    thread mostly waits for the database, and the work is mostly Python.
+    Calls that come while the work runs are one more run, since each run
+    does all that is waiting. Leaving waits for the last run and raises its
+    error, if any; a failed run's work stays waiting for the next source.
+    Elsewhere (SQLite admits one writer; inside a transaction a thread would
+    not see the batches), ``committed`` runs the work at once.
+    """
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield run_after_commit
+        return
+    beside = _Beside()
+    beside.thread.start()
+    try:
+        yield beside.committed
+    finally:
+        beside.stop()
+    if beside.error is not None:
+        raise beside.error
+
+
+class _Beside:
+    """The thread of ``after_commits``."""
+
+    def __init__(self) -> None:
+        self.due = threading.Condition()
+        self.pending = self.stopping = False
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self.run, name="after-commit", daemon=True)
+
+    def committed(self) -> None:
+        if self.error is not None:
+            raise self.error
+        with self.due:
+            self.pending = True
+            self.due.notify()
+
+    def stop(self) -> None:
+        with self.due:
+            self.stopping = True
+            self.due.notify()
+        self.thread.join()
+
+    def run(self) -> None:
+        try:
+            while True:
+                with self.due:
+                    while not (self.pending or self.stopping):
+                        self.due.wait()
+                    if not self.pending:
+                        return
+                    self.pending = False
+                run_after_commit()
+        except BaseException as error:  # raised to the source by its next call
+            self.error = error
+        finally:
+            connection.close()  # this thread's own

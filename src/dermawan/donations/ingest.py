@@ -118,17 +118,18 @@ def _ingest(
         engine = Engine(run.pk)
         sink = _RejectSink(rejects, keep)
         read = applied = duplicates = donations = 0
-        for batch in batches:
-            outcome = engine.apply(batch.events)
-            hooks.run_after_commit()
-            read += batch.read
-            applied += outcome.applied
-            duplicates += outcome.duplicates
-            donations += outcome.donations_created
-            # The rejects file in line order within each batch.
-            for rejection in sorted(batch.refused + outcome.rejected, key=lambda r: r.line):
-                sink.add(rejection)
-            on_batch(batch)
+        with hooks.after_commits() as committed:
+            for batch in batches:
+                outcome = engine.apply(batch.events)
+                committed()
+                read += batch.read
+                applied += outcome.applied
+                duplicates += outcome.duplicates
+                donations += outcome.donations_created
+                # The rejects file in line order within each batch.
+                for rejection in sorted(batch.refused + outcome.rejected, key=lambda r: r.line):
+                    sink.add(rejection)
+                on_batch(batch)
     finally:
         if collecting:
             gc.enable()
