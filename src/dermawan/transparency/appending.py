@@ -4,7 +4,8 @@ An engine batch writes what its leaves will say in one ``PendingLeaves`` row,
 in its own transaction (recording.py). The leaves' encoding, the log's lock,
 the tree's hashes and its rows (entries, nodes, sources, salts) come after
 that commit, in a transaction of their own: on PostgreSQL, while the next
-engine batch runs (decision 0041). Every source of engine batches calls
+engine batch runs (decision 0041; ``dermawan ingest`` on a thread of its
+own, hooks.after_commits, decision 0053). Every source of engine batches calls
 ``append_pending`` after each commit (dermawan.donations.hooks.after_commit);
 whoever calls it appends every batch waiting, its own and any that another
 process or a crash left behind, and deletes their rows in the same
