@@ -77,6 +77,12 @@ def test_a_worker_applies_a_published_file_as_ingest_would(
     assert_same_books(url, clean_database_url)
     # Everything was acknowledged: nothing waits, nothing will come back.
     assert set(backlog(stream.urls, stream.name).values()) == {(0, 0)}
+    # A worker that stops has appended every leaf of its batches to the log
+    # (on PostgreSQL beside its batches, decision 0053): none is left waiting.
+    audit = json_of(run_dermawan(url, "audit", "--json", check=False))
+    clean_audit = json_of(run_dermawan(clean_database_url, "audit", "--json", check=False))
+    assert audit["ok"] is True and audit["leaves_waiting"] == 0
+    assert audit["tree_size"] == clean_audit["tree_size"] > 0
 
     rejects = stream_rejects(url, stream.name)
     ingest_judged = {

@@ -8,6 +8,7 @@ transaction, then runs the same work once it has committed.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
@@ -63,56 +64,69 @@ def run_after_commit(gate: Gate = transaction.atomic, *, wait: bool = True) -> b
 
 
 @contextmanager
-def after_commits() -> Iterator[Callable[[], object]]:
-    """For a source that commits batch after batch (``dermawan ingest``):
-    yields ``committed``, to call after each commit.
-
-    On PostgreSQL, outside any transaction, the work runs on a thread of its
-    own with its own connection, so the source's next batch runs while the
-    last one's work (the log's append, decision 0041) is done: the engine
-    thread mostly waits for the database, and the work is mostly Python.
-    Calls that come while the work runs are one more run, since each run
-    does all that is waiting. Leaving waits for the last run and raises its
-    error, if any; a failed run's work stays waiting for the next source.
-    Elsewhere (SQLite admits one writer; inside a transaction a thread would
-    not see the batches), ``committed`` runs the work at once.
-    """
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield run_after_commit
-        return
-    beside = _Beside()
-    beside.thread.start()
+def after_commits() -> Iterator[Callable[[], None]]:
+    """``AfterCommits`` for the length of a source's run (``dermawan ingest``):
+    yields its ``committed``; leaving waits for the last run of the work and
+    raises its error, if any."""
+    work = AfterCommits()
     try:
-        yield beside.committed
-    finally:
-        beside.stop()
-    if beside.error is not None:
-        raise beside.error
+        yield work.committed
+    except BaseException:
+        with contextlib.suppress(Exception):  # the source's own error goes first
+            work.close()
+        raise
+    work.close()
 
 
-class _Beside:
-    """The thread of ``after_commits``."""
+class AfterCommits:
+    """The after-commit work of a source that commits batch after batch.
+
+    It calls ``committed()`` after each commit. On PostgreSQL, outside any
+    transaction, the work runs on a thread of its own with its own
+    connection, so the source's next batch runs while the last one's work
+    (the log's append, decision 0041) is done: the source mostly waits for
+    the database, and the work is mostly Python (decision 0053). Calls that
+    come while the work runs make one more run, since each run does all that
+    is waiting. A run's error is raised to the source at its next call (or
+    by ``close``); its work stays waiting for the next run. Elsewhere (SQLite
+    admits one writer; inside a transaction a thread would not see the
+    batches) ``committed`` runs the work at once.
+    """
 
     def __init__(self) -> None:
-        self.due = threading.Condition()
-        self.pending = self.stopping = False
         self.error: BaseException | None = None
-        self.thread = threading.Thread(target=self.run, name="after-commit", daemon=True)
+        self.pending = self.stopping = False
+        self.due = threading.Condition()
+        self.thread: threading.Thread | None = None
+        if connection.vendor == "postgresql" and not connection.in_atomic_block:
+            self.thread = threading.Thread(target=self._run, name="after-commit", daemon=True)
+            self.thread.start()
 
     def committed(self) -> None:
-        if self.error is not None:
-            raise self.error
+        if self.thread is None:
+            run_after_commit()
+            return
         with self.due:
             self.pending = True
             self.due.notify()
+        self._raise_error()
 
-    def stop(self) -> None:
+    def close(self) -> None:
+        """Wait for the last run; raise its error, if any. Again: nothing."""
+        if self.thread is None:
+            return
         with self.due:
             self.stopping = True
             self.due.notify()
         self.thread.join()
+        self._raise_error()
 
-    def run(self) -> None:
+    def _raise_error(self) -> None:
+        error, self.error = self.error, None
+        if error is not None:
+            raise error
+
+    def _run(self) -> None:
         try:
             while True:
                 with self.due:
@@ -121,8 +135,10 @@ class _Beside:
                     if not self.pending:
                         return
                     self.pending = False
-                run_after_commit()
-        except BaseException as error:  # raised to the source by its next call
-            self.error = error
+                try:
+                    run_after_commit()
+                except Exception as error:  # raised to the source by its next call
+                    self.error = error
+                    connection.close()  # the next run opens a fresh one
         finally:
             connection.close()  # this thread's own
